@@ -1,0 +1,44 @@
+package dev.sluice.core;
+
+/**
+ * The SageMaker error taxonomy (SAGEMAKER-CONTRACT.md §2) plus the HTTP-level errors a container answers
+ * itself (413, 415, 404, 405, 507). The type name is what goes into {@code x-amzn-ErrorType} and {@code __type},
+ * so AWS SDKs map it to the right modelled exception.
+ */
+public enum ErrorCode {
+    VALIDATION_ERROR("ValidationError", 400),
+    /** SageMaker answers 400 for throttling on the runtime API (observed behaviour, not a typo). */
+    THROTTLING("ThrottlingException", 400),
+    NOT_FOUND("ResourceNotFound", 404),
+    METHOD_NOT_ALLOWED("MethodNotAllowed", 405),
+    PAYLOAD_TOO_LARGE("PayloadTooLarge", 413),
+    NOT_ACCEPTABLE("NotAcceptable", 406),
+    UNSUPPORTED_MEDIA_TYPE("UnsupportedMediaType", 415),
+    MODEL_ERROR("ModelError", 424),
+    MODEL_NOT_READY("ModelNotReadyException", 429),
+    INTERNAL_FAILURE("InternalFailure", 500),
+    SERVICE_UNAVAILABLE("ServiceUnavailable", 503),
+    INSUFFICIENT_STORAGE("InsufficientStorage", 507),
+    INTERNAL_DEPENDENCY("InternalDependencyException", 530);
+
+    private final String type;
+    private final int httpStatus;
+
+    ErrorCode(String type, int httpStatus) {
+        this.type = type;
+        this.httpStatus = httpStatus;
+    }
+
+    /** The error type name as SageMaker spells it. */
+    public String type() {
+        return type;
+    }
+
+    public int httpStatus() {
+        return httpStatus;
+    }
+
+    public boolean isClientError() {
+        return httpStatus >= 400 && httpStatus < 500 && this != MODEL_ERROR;
+    }
+}
