@@ -44,8 +44,13 @@ public record ModelConfig(String name, String source, String pipeline, RunnerCon
         return new ModelConfig(name, source, PIPELINE_TENSOR, null, null, null);
     }
 
-    /** The built-in demo: all-MiniLM-L6-v2 int8 as a sentence-embedding service. */
+    /**
+     * The built-in demo: all-MiniLM-L6-v2 int8 as a sentence-embedding service. The int8 model quantises its
+     * activations per tensor, so each text runs alone (option {@code perSequence}) and batching is off: the same text
+     * then always gets the same vector, whatever else is in flight.
+     */
     public static ModelConfig demoEmbedding() {
-        return new ModelConfig("minilm", BUILTIN_MINILM, PIPELINE_SENTENCE_EMBEDDING, null, null, null);
+        return new ModelConfig("minilm", BUILTIN_MINILM, PIPELINE_SENTENCE_EMBEDDING, null, BatchingConfig.disabled(),
+                Map.of("perSequence", "true"));
     }
 }

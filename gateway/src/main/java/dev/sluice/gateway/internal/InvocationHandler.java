@@ -1,0 +1,270 @@
+package dev.sluice.gateway.internal;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sluice.core.ErrorCode;
+import dev.sluice.core.InferenceRequest;
+import dev.sluice.core.InferenceResponse;
+import dev.sluice.core.SluiceException;
+import dev.sluice.core.tensor.TensorSpec;
+import dev.sluice.gateway.Endpoint;
+import dev.sluice.gateway.EndpointRegistry;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Last handler of the data-plane pipeline (after {@code HttpServerCodec → PayloadLimitAggregator →
+ * FlowControlHandler}). Routes once, hands invocations to the endpoint's service without blocking, and writes the
+ * reply when the service completes (Netty hands a write from a runner thread to this channel's event loop).
+ *
+ * <p>Auto-read is off: the handler asks for the next request only after the previous response is flushed. That
+ * keeps HTTP/1.1 pipelined responses in request order and stops a single connection from queueing unbounded work.
+ */
+public final class InvocationHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    /** Internal media type under which OIP v2 bodies travel to the codecs (see OipV2JsonCodec). */
+    public static final String OIP_V2_MEDIA_TYPE = "application/vnd.sluice.oip-v2+json";
+    public static final String INVOKED_VARIANT_HEADER = "x-Amzn-Invoked-Production-Variant";
+    public static final String CUSTOM_ATTRIBUTES_HEADER = "X-Amzn-SageMaker-Custom-Attributes";
+    public static final String TARGET_MODEL_HEADER = "X-Amzn-SageMaker-Target-Model";
+    public static final String TARGET_VARIANT_HEADER = "X-Amzn-SageMaker-Target-Variant";
+    public static final String TARGET_CONTAINER_HEADER = "X-Amzn-SageMaker-Target-Container-Hostname";
+    public static final String INFERENCE_ID_HEADER = "X-Amzn-SageMaker-Inference-Id";
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private final EndpointRegistry endpoints;
+    private final ServerState state;
+
+    public InvocationHandler(EndpointRegistry endpoints, ServerState state) {
+        super(FullHttpRequest.class, true);
+        this.endpoints = endpoints;
+        this.state = state;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        ctx.read();
+        super.channelActive(ctx);
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        boolean head = request.method().equals(HttpMethod.HEAD);
+        state.requestStarted();
+        if (!request.decoderResult().isSuccess()) {
+            reply(ctx, ErrorResponses.toResponse(SluiceException.validation("malformed HTTP request: "
+                    + request.decoderResult().cause())), false, false);
+            return;
+        }
+        Route route = Route.of(request.method(), request.uri());
+        try {
+            switch (route.kind()) {
+                case PING -> reply(ctx, pingResponse(), keepAlive, head);
+                case V2_LIVE -> reply(ctx, json(HttpResponseStatus.OK, "{\"live\":true}"), keepAlive, head);
+                case V2_READY -> {
+                    boolean ready = endpoints.allReady() && !state.isDraining();
+                    reply(ctx, json(ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                            "{\"ready\":" + ready + "}"), keepAlive, head);
+                }
+                case V2_SERVER_METADATA -> reply(ctx, json(HttpResponseStatus.OK,
+                        "{\"name\":\"sluice\",\"version\":\"" + version() + "\",\"extensions\":[]}"), keepAlive, head);
+                case V2_MODEL_METADATA -> reply(ctx, json(HttpResponseStatus.OK, modelMetadata(v2Model(route.name()))),
+                        keepAlive, head);
+                case V2_MODEL_READY -> {
+                    Endpoint endpoint = v2Model(route.name());
+                    reply(ctx, json(HttpResponseStatus.OK, "{\"name\":" + quote(endpoint.name()) + ",\"ready\":true}"),
+                            keepAlive, head);
+                }
+                case V2_INFER -> invoke(ctx, request, v2Model(route.name()), true, keepAlive);
+                case INVOKE -> invoke(ctx, request, endpoint(route.name()), false, keepAlive);
+                case METHOD_NOT_ALLOWED -> {
+                    FullHttpResponse response = ErrorResponses.toResponse(new SluiceException(
+                            ErrorCode.METHOD_NOT_ALLOWED, request.method() + " is not allowed here; use "
+                                    + route.allowed()));
+                    response.headers().set(HttpHeaderNames.ALLOW, route.allowed().name());
+                    reply(ctx, response, keepAlive, head);
+                }
+                case NOT_FOUND -> throw new SluiceException(ErrorCode.NOT_FOUND, "no route for "
+                        + request.method() + " " + request.uri());
+            }
+        } catch (RuntimeException e) {
+            reply(ctx, ErrorResponses.toResponse(e), keepAlive, head);
+        }
+    }
+
+    private FullHttpResponse pingResponse() {
+        boolean ready = endpoints.allReady() && !state.isDraining();
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, Unpooled.EMPTY_BUFFER);
+        response.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+        return response;
+    }
+
+    /** SageMaker answers an unknown endpoint with a 400 ValidationError, not a 404. */
+    private Endpoint endpoint(String name) {
+        if (name == null) {
+            return endpoints.defaultEndpoint().orElseThrow(() -> new SluiceException(ErrorCode.SERVICE_UNAVAILABLE,
+                    "the default model is still loading"));
+        }
+        return endpoints.get(name).orElseThrow(() -> endpoints.isExpected(name)
+                ? new SluiceException(ErrorCode.SERVICE_UNAVAILABLE, "endpoint '" + name + "' is still loading")
+                : SluiceException.validation("Endpoint " + name + " not found."));
+    }
+
+    /** OIP v2 answers unknown models with 404. */
+    private Endpoint v2Model(String name) {
+        return endpoints.get(name).orElseThrow(() -> endpoints.isExpected(name)
+                ? new SluiceException(ErrorCode.SERVICE_UNAVAILABLE, "model '" + name + "' is still loading")
+                : new SluiceException(ErrorCode.NOT_FOUND, "model '" + name + "' not found"));
+    }
+
+    private void invoke(ChannelHandlerContext ctx, FullHttpRequest request, Endpoint endpoint, boolean v2,
+                        boolean keepAlive) {
+        HttpHeaders headers = request.headers();
+        String customAttributes = headers.get(CUSTOM_ATTRIBUTES_HEADER);
+        checkCustomAttributes(customAttributes);
+        String contentType = v2 ? OIP_V2_MEDIA_TYPE : headers.get(HttpHeaderNames.CONTENT_TYPE);
+        String accept = v2 ? OIP_V2_MEDIA_TYPE : headers.get(HttpHeaderNames.ACCEPT);
+        InferenceRequest inference = new InferenceRequest(ByteBufUtil.getBytes(request.content()), contentType, accept,
+                customAttributes, headers.get(TARGET_MODEL_HEADER), headers.get(TARGET_VARIANT_HEADER),
+                headers.get(TARGET_CONTAINER_HEADER), headers.get(INFERENCE_ID_HEADER), System.nanoTime());
+        CompletionStage<InferenceResponse> stage;
+        try {
+            stage = endpoint.service().invoke(inference);
+        } catch (RuntimeException e) {
+            stage = CompletableFuture.failedFuture(e);
+        }
+        stage.whenComplete((response, failure) -> {
+            FullHttpResponse http = failure == null ? success(response, endpoint) : ErrorResponses.toResponse(failure);
+            reply(ctx, http, keepAlive, false);
+        });
+    }
+
+    private static void checkCustomAttributes(String value) {
+        if (value == null) {
+            return;
+        }
+        if (value.length() > 1024) {
+            throw SluiceException.validation(CUSTOM_ATTRIBUTES_HEADER + " must be at most 1024 characters, got "
+                    + value.length());
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c > 0x7e) {
+                throw SluiceException.validation(CUSTOM_ATTRIBUTES_HEADER
+                        + " must contain only visible ASCII characters");
+            }
+        }
+    }
+
+    private static FullHttpResponse success(InferenceResponse response, Endpoint endpoint) {
+        FullHttpResponse http = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                Unpooled.wrappedBuffer(response.body()));
+        http.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, response.contentType())
+                .set(HttpHeaderNames.CONTENT_LENGTH, response.body().length)
+                .set(INVOKED_VARIANT_HEADER, endpoint.variant());
+        if (response.customAttributes() != null) {
+            http.headers().set(CUSTOM_ATTRIBUTES_HEADER, response.customAttributes());
+        }
+        return http;
+    }
+
+    /** Writes the response and, once it is flushed, releases the in-flight slot and asks for the next request. */
+    private void reply(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive, boolean head) {
+        boolean keep = keepAlive && !state.isDraining();
+        if (head) {
+            response.content().clear();
+        }
+        if (keep) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        } else {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        ctx.writeAndFlush(response).addListener((ChannelFutureListener) future -> {
+            state.requestFinished();
+            if (!keep || !future.isSuccess()) {
+                future.channel().close();
+            } else {
+                future.channel().read();
+            }
+        });
+    }
+
+    private static FullHttpResponse json(HttpResponseStatus status, String body) {
+        byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                Unpooled.wrappedBuffer(bytes));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json")
+                .set(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+        return response;
+    }
+
+    private static String modelMetadata(Endpoint endpoint) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("name", endpoint.name());
+            g.writeArrayFieldStart("versions");
+            g.writeString("1");
+            g.writeEndArray();
+            g.writeStringField("platform", endpoint.platform());
+            writeSpecs(g, "inputs", endpoint.signature().inputs());
+            writeSpecs(g, "outputs", endpoint.signature().outputs());
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static void writeSpecs(JsonGenerator g, String field, List<TensorSpec> specs) throws IOException {
+        g.writeArrayFieldStart(field);
+        for (TensorSpec spec : specs) {
+            g.writeStartObject();
+            g.writeStringField("name", spec.name());
+            g.writeStringField("datatype", spec.type().v2Name());
+            g.writeArrayFieldStart("shape");
+            for (long d : spec.shape()) {
+                g.writeNumber(d);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+    }
+
+    private static String quote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    private static String version() {
+        String v = InvocationHandler.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Connection resets and the like: nothing useful to answer on a broken channel.
+        ctx.close();
+    }
+}
