@@ -111,6 +111,11 @@ public final class SluiceServer implements AutoCloseable {
         return admin.port();
     }
 
+    /** Draining flag and in-flight count of the data plane. */
+    public dev.sluice.gateway.internal.ServerState dataPlaneState() {
+        return dataPlane.state();
+    }
+
     public EndpointRegistry endpoints() {
         return endpoints;
     }

@@ -1,0 +1,112 @@
+package dev.sluice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.core.config.ModelConfig;
+import dev.sluice.core.config.ServerConfig;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Argument and config-file parsing of {@code sluice serve} into the core config records. */
+class ServeCommandTest {
+    @TempDir
+    Path dir;
+
+    private static ServerConfig parse(String... args) {
+        ServeCommand command = new ServeCommand();
+        new CommandLine(command).parseArgs(args);
+        return command.toServerConfig();
+    }
+
+    @Test
+    void noArgumentsServeTheBuiltInEmbeddingModelOnTheSageMakerPorts() {
+        ServerConfig config = parse();
+        assertThat(config.port()).isEqualTo(8080);
+        assertThat(config.adminPort()).isEqualTo(8081);
+        assertThat(config.maxPayloadBytes()).isEqualTo(6L * 1024 * 1024);
+        assertThat(config.defaultModel().source()).isEqualTo(ModelConfig.BUILTIN_MINILM);
+        assertThat(config.defaultModel().pipeline()).isEqualTo(ModelConfig.PIPELINE_SENTENCE_EMBEDDING);
+        assertThat(config.defaultModel().batching().enabled()).isFalse();
+    }
+
+    @Test
+    void modelsKeepTheirOrderAndTheFirstIsTheDefault() {
+        ServerConfig config = parse("--port", "9000", "--admin-port", "9001", "--model", "b=/m/b.onnx",
+                "--model", "a=/m/a.tar.gz", "--max-batch-size", "8", "--max-batch-delay-ms", "2.5", "--workers", "3");
+        assertThat(config.port()).isEqualTo(9000);
+        assertThat(config.models()).extracting(ModelConfig::name).containsExactly("b", "a");
+        ModelConfig b = config.defaultModel();
+        assertThat(b.source()).isEqualTo("/m/b.onnx");
+        assertThat(b.batching().maxBatchSize()).isEqualTo(8);
+        assertThat(b.batching().maxQueueDelay()).isEqualTo(Duration.ofMillis(2).plusNanos(500_000));
+        assertThat(b.runners().workers()).isEqualTo(3);
+    }
+
+    @Test
+    void yamlConfigFileWithCommandLineOverrides() throws Exception {
+        Path file = dir.resolve("sluice.yaml");
+        Files.writeString(file, """
+                port: 7000
+                adminPort: 7001
+                maxPayloadMb: 1
+                models:
+                  - name: mlp
+                    source: /models/mlp.onnx
+                    workers: 2
+                    batching:
+                      maxBatchSize: 16
+                      maxQueueDelayMs: 0
+                      preferredBatchSizes: [8, 16]
+                  - name: emb
+                    source: builtin:minilm
+                    pipeline: sentence-embedding
+                    options: {maxLength: "128"}
+                """);
+        ServerConfig config = parse("--config", file.toString(), "--port", "7100");
+        assertThat(config.port()).isEqualTo(7100);
+        assertThat(config.adminPort()).isEqualTo(7001);
+        assertThat(config.maxPayloadBytes()).isEqualTo(1024 * 1024);
+        assertThat(config.models()).hasSize(2);
+        ModelConfig mlp = config.models().get(0);
+        assertThat(mlp.runners().workers()).isEqualTo(2);
+        assertThat(mlp.batching().preferredBatchSizes()).containsExactly(8, 16);
+        assertThat(mlp.batching().maxQueueDelay()).isEqualTo(Duration.ZERO);
+        assertThat(config.models().get(1).options()).containsEntry("maxLength", "128");
+    }
+
+    @Test
+    void jsonConfigFileWorksToo() throws Exception {
+        Path file = dir.resolve("sluice.json");
+        Files.writeString(file, "{\"models\":[{\"name\":\"m\",\"source\":\"/x.onnx\"}]}");
+        assertThat(parse("--config", file.toString()).defaultModel().name()).isEqualTo("m");
+    }
+
+    @Test
+    void mistakesAreNamed() throws Exception {
+        Path file = dir.resolve("bad.yaml");
+        Files.writeString(file, "models:\n  - name: m\n    source: /x.onnx\n    wokers: 2\n");
+        assertThatThrownBy(() -> parse("--config", file.toString())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("wokers");
+        assertThatThrownBy(() -> parse("--model", "bad_name=/x.onnx")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("bad_name");
+        assertThatThrownBy(() -> parse("--port", "8080", "--admin-port", "8080"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("differ");
+    }
+
+    @Test
+    void serveWithAModelThatCannotLoadExitsNonZeroWithTheReason() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = SluiceCommand.commandLine();
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute("serve", "--port", "0", "--admin-port", "0", "--bind", "127.0.0.1",
+                "--work-dir", dir.resolve("work").toString(), "--model", "m=" + dir.resolve("missing.onnx"));
+        assertThat(code).isNotZero();
+    }
+}

