@@ -45,7 +45,7 @@ public final class DataPlaneServer implements AutoCloseable {
      */
     public static DataPlaneServer start(String host, int port, int maxPayloadBytes, int ioThreads,
                                         EndpointRegistry endpoints) throws InterruptedException {
-        boolean epoll = Epoll.isAvailable();
+        boolean epoll = Epoll.isAvailable() && !Boolean.getBoolean("sluice.nio");
         var factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sluice-accept"), factory);
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("sluice-io"),

@@ -31,6 +31,15 @@ public final class CodecRegistry {
         this.byMediaType = Map.copyOf(map);
     }
 
+    /**
+     * A registry of every codec Sluice ships: JSON (which also reads OIP v2 bodies), CSV, JSON Lines, NPY,
+     * RecordIO-protobuf and OIP v2 JSON.
+     */
+    public static CodecRegistry standard() {
+        return new CodecRegistry(List.of(new JsonCodec(), new CsvCodec(), new JsonLinesCodec(), new NpyCodec(),
+                new RecordIoProtobufCodec(), new OipV2JsonCodec()));
+    }
+
     /** The media type without parameters, lower case; null for null or blank input. */
     public static String baseMediaType(String headerValue) {
         if (headerValue == null) {

@@ -157,6 +157,7 @@ public final class OipV2JsonCodec implements PayloadCodec {
             throw SluiceException.validation(label + " must be an object with \"name\", \"shape\", \"datatype\" and "
                     + "\"data\", not " + JsonSupport.describe(p));
         }
+        long objectStart = p.currentTokenLocation().getByteOffset();
         String name = null;
         String datatype = null;
         long[] shape = null;
@@ -172,7 +173,7 @@ public final class OipV2JsonCodec implements PayloadCodec {
                     if (name == null || datatype == null) {
                         // Fields may come in any order; look ahead for the two we need to read the values as
                         // they stream past, instead of buffering the data.
-                        String[] ahead = peekNameAndDatatype(body, p.currentTokenLocation().getByteOffset());
+                        String[] ahead = peekNameAndDatatype(body, objectStart);
                         name = name == null ? ahead[0] : name;
                         datatype = datatype == null ? ahead[1] : datatype;
                     }
@@ -284,16 +285,17 @@ public final class OipV2JsonCodec implements PayloadCodec {
         return reader.buffer();
     }
 
-    /** The "name" and "datatype" fields that follow the value at {@code valueOffset} in the same object. */
-    private static String[] peekNameAndDatatype(byte[] body, long valueOffset) throws IOException {
+    /** The first "name" and "datatype" string fields of the object that starts at {@code objectOffset}. */
+    private static String[] peekNameAndDatatype(byte[] body, long objectOffset) throws IOException {
         String[] found = new String[2];
-        if (valueOffset < 0 || valueOffset >= body.length) {
+        if (objectOffset < 0 || objectOffset >= body.length) {
             return found;
         }
-        int offset = (int) valueOffset;
+        int offset = (int) objectOffset;
         try (JsonParser ahead = JsonSupport.parser(body, offset, body.length - offset)) {
-            ahead.nextToken();
-            ahead.skipChildren();
+            if (ahead.nextToken() != JsonToken.START_OBJECT) {
+                return found;
+            }
             for (JsonToken t = ahead.nextToken(); t == JsonToken.FIELD_NAME; t = ahead.nextToken()) {
                 String field = ahead.currentName();
                 JsonToken value = ahead.nextToken();

@@ -4,15 +4,12 @@ import dev.sluice.gateway.EndpointRegistry;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.flow.FlowControlHandler;
 
 /**
  * The data plane's per-connection pipeline, in order:
  * <ol>
  *   <li>{@code HttpServerCodec} — HTTP/1.1 parsing, with header limits (8 KiB line, 16 KiB headers);</li>
  *   <li>{@link PayloadLimitAggregator} — whole bodies up to the payload limit, 413 beyond;</li>
- *   <li>{@code FlowControlHandler} — releases one aggregated request per {@code read()}, which is what lets the
- *       handler process pipelined requests strictly one after another with auto-read off;</li>
  *   <li>{@link InvocationHandler} — routing and invocation.</li>
  * </ol>
  */
@@ -35,7 +32,6 @@ public final class DataPlaneInitializer extends ChannelInitializer<SocketChannel
         ch.pipeline()
                 .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192))
                 .addLast("aggregate", new PayloadLimitAggregator(maxPayloadBytes))
-                .addLast("flow", new FlowControlHandler())
                 .addLast("invoke", new InvocationHandler(endpoints, state));
     }
 }

@@ -13,7 +13,9 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -32,14 +34,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Last handler of the data-plane pipeline (after {@code HttpServerCodec → PayloadLimitAggregator →
- * FlowControlHandler}). Routes once, hands invocations to the endpoint's service without blocking, and writes the
- * reply when the service completes (Netty hands a write from a runner thread to this channel's event loop).
+ * Last handler of the data-plane pipeline (after {@code HttpServerCodec → PayloadLimitAggregator}). Routes once,
+ * hands invocations to the endpoint's service without blocking, and writes the reply when the service completes
+ * (Netty hands a write from a runner thread to this channel's event loop).
  *
- * <p>Auto-read is off: the handler asks for the next request only after the previous response is flushed. That
- * keeps HTTP/1.1 pipelined responses in request order and stops a single connection from queueing unbounded work.
+ * <p>Auto-read is off and a connection has at most one request in processing: requests that arrive pipelined in the
+ * same read wait in a short per-connection queue, and the socket is read again only once that queue is empty and the
+ * last response is flushed. That keeps HTTP/1.1 pipelined responses in request order and stops one connection from
+ * queueing unbounded work. All state here is touched only on the channel's event loop (write listeners run there).
  */
-public final class InvocationHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+public final class InvocationHandler extends ChannelInboundHandlerAdapter {
+    /** Pipelined requests one connection may have waiting; a client sending more is misbehaving. */
+    static final int MAX_PIPELINED = 16;
     /** Internal media type under which OIP v2 bodies travel to the codecs (see OipV2JsonCodec). */
     public static final String OIP_V2_MEDIA_TYPE = "application/vnd.sluice.oip-v2+json";
     public static final String INVOKED_VARIANT_HEADER = "x-Amzn-Invoked-Production-Variant";
@@ -52,9 +58,10 @@ public final class InvocationHandler extends SimpleChannelInboundHandler<FullHtt
 
     private final EndpointRegistry endpoints;
     private final ServerState state;
+    private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>(2);
+    private boolean busy;
 
     public InvocationHandler(EndpointRegistry endpoints, ServerState state) {
-        super(FullHttpRequest.class, true);
         this.endpoints = endpoints;
         this.state = state;
     }
@@ -66,7 +73,46 @@ public final class InvocationHandler extends SimpleChannelInboundHandler<FullHtt
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof FullHttpRequest request)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (waiting.size() >= MAX_PIPELINED) {
+            request.release();
+            ctx.close();
+            return;
+        }
+        waiting.add(request);
+        if (!busy) {
+            processNext(ctx);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        for (FullHttpRequest r; (r = waiting.poll()) != null; ) {
+            r.release();
+        }
+        super.channelInactive(ctx);
+    }
+
+    /** Handles the next waiting request, or asks the socket for more when none is waiting. */
+    private void processNext(ChannelHandlerContext ctx) {
+        FullHttpRequest request = waiting.poll();
+        if (request == null) {
+            ctx.read();
+            return;
+        }
+        busy = true;
+        try {
+            handle(ctx, request);
+        } finally {
+            request.release();
+        }
+    }
+
+    private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         boolean head = request.method().equals(HttpMethod.HEAD);
         state.requestStarted();
@@ -202,10 +248,11 @@ public final class InvocationHandler extends SimpleChannelInboundHandler<FullHtt
         }
         ctx.writeAndFlush(response).addListener((ChannelFutureListener) future -> {
             state.requestFinished();
+            busy = false;
             if (!keep || !future.isSuccess()) {
                 future.channel().close();
             } else {
-                future.channel().read();
+                processNext(ctx);
             }
         });
     }

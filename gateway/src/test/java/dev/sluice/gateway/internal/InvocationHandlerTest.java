@@ -24,7 +24,6 @@ import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.flow.FlowControlHandler;
 import io.netty.util.ResourceLeakDetector;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -68,7 +67,7 @@ class InvocationHandlerTest {
     }
 
     private EmbeddedChannel channel(int limit) {
-        return new EmbeddedChannel(new PayloadLimitAggregator(limit), new FlowControlHandler(),
+        return new EmbeddedChannel(new PayloadLimitAggregator(limit),
                 new InvocationHandler(endpoints, state));
     }
 
@@ -141,8 +140,7 @@ class InvocationHandlerTest {
 
     @Test
     void declaredOversizedBodyIsRefusedFromTheHeadersAndClosesTheConnection() {
-        EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new PayloadLimitAggregator(16),
-                new FlowControlHandler(), new InvocationHandler(endpoints, state));
+        EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new PayloadLimitAggregator(16), new InvocationHandler(endpoints, state));
         ByteBuf head = Unpooled.copiedBuffer("POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n"
                 + "Content-Type: application/json\r\n\r\n", StandardCharsets.US_ASCII);
         ch.writeInbound(head);
@@ -169,8 +167,7 @@ class InvocationHandlerTest {
             wire.writeBytes(buf);
             buf.release();
         }
-        EmbeddedChannel server = new EmbeddedChannel(new HttpServerCodec(), new HttpObjectAggregator(1024),
-                new FlowControlHandler(), new InvocationHandler(endpoints, state));
+        EmbeddedChannel server = new EmbeddedChannel(new HttpServerCodec(), new HttpObjectAggregator(1024), new InvocationHandler(endpoints, state));
         server.config().setAutoRead(false);
         server.writeInbound(wire);
         server.runPendingTasks();

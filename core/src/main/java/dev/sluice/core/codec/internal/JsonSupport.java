@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import dev.sluice.core.ErrorCode;
@@ -16,6 +17,7 @@ import dev.sluice.core.tensor.Tensor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 
 /** The JSON parser/generator set-up and the tensor reading/writing shared by the JSON-based codecs. */
@@ -30,6 +32,8 @@ public final class JsonSupport {
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            // FastDoubleParser rounds exactly like Double.parseDouble/Float.parseFloat, several times faster.
+            .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
             .build();
 
     private JsonSupport() {
@@ -58,8 +62,7 @@ public final class JsonSupport {
         String reason;
         JsonLocation location = null;
         if (e instanceof StreamConstraintsException sce) {
-            reason = "the body exceeds a parser limit (at most " + MAX_NESTING_DEPTH + " levels of nesting): "
-                    + sce.getOriginalMessage();
+            reason = "the body exceeds a parser limit: " + sce.getOriginalMessage();
             location = sce.getLocation();
         } else if (e instanceof JsonProcessingException jpe) {
             reason = jpe.getOriginalMessage();
@@ -125,19 +128,19 @@ public final class JsonSupport {
                 }
                 DataType type = buffer.type();
                 if (type.isInteger()) {
-                    buffer.addDecimal(p.getDecimalValue());
+                    buffer.addDecimal(decimal(p, buffer));
                 } else if (type == DataType.FP32 || type == DataType.FP16) {
                     // Parsed straight to float: going through double could round twice and break round trips.
                     float f = p.getFloatValue();
                     if (Float.isInfinite(f)) {
-                        buffer.addDecimal(p.getDecimalValue());
+                        buffer.addDecimal(decimal(p, buffer));
                     } else {
                         buffer.addFloat(f);
                     }
                 } else if (type == DataType.FP64) {
                     double d = p.getDoubleValue();
                     if (Double.isInfinite(d)) {
-                        buffer.addDecimal(p.getDecimalValue());
+                        buffer.addDecimal(decimal(p, buffer));
                     } else {
                         buffer.addDouble(d);
                     }
@@ -149,6 +152,20 @@ public final class JsonSupport {
             case VALUE_FALSE -> buffer.addBoolean(false);
             case VALUE_STRING -> buffer.addString(p.getText());
             default -> throw buffer.rejectNext(describe(p));
+        }
+    }
+
+    /**
+     * The current number token exactly as written. Read from the text because Jackson cannot convert a number it
+     * already parsed as float to BigDecimal.
+     */
+    private static BigDecimal decimal(JsonParser p, TensorBuffer buffer) throws IOException {
+        String text = p.getText();
+        try {
+            return new BigDecimal(text);
+        } catch (NumberFormatException e) {
+            // JSON number syntax is already checked, so only an exponent beyond the int range gets here.
+            throw buffer.rejectNext("number " + TensorBuffer.abbreviate(text) + " (exponent out of range)");
         }
     }
 
@@ -216,7 +233,7 @@ public final class JsonSupport {
                     g.writeNumber(Long.toUnsignedString(v));
                 }
             }
-            case FP16 -> writeFloat(g, Float.float16ToFloat(t.shorts()[i]));
+            case FP16 -> writeFloat(g, Halves.shortestFloat(t.shorts()[i]));
             case FP32 -> writeFloat(g, t.floats()[i]);
             case FP64 -> {
                 double d = t.doubles()[i];

@@ -76,6 +76,22 @@ public final class Shapes {
         return natural;
     }
 
+    /**
+     * The shape part of {@link TensorSpec#check}, for use before the data exists: same rank, every fixed dimension
+     * equal.
+     */
+    public static void checkFixedDimensions(TensorSpec spec, long[] shape) {
+        long[] declared = spec.shape();
+        boolean ok = declared.length == shape.length;
+        for (int i = 0; ok && i < declared.length; i++) {
+            ok = declared[i] < 0 || declared[i] == shape[i];
+        }
+        if (!ok) {
+            throw dev.sluice.core.SluiceException.validation("input '" + spec.name() + "' must have shape "
+                    + spec.describeShape() + " but the payload gives " + Arrays.toString(shape));
+        }
+    }
+
     /** Product of dimensions already known to be small and non-negative. */
     public static long product(long[] shape) {
         long n = 1;

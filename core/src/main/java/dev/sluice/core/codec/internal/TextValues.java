@@ -1,5 +1,7 @@
 package dev.sluice.core.codec.internal;
 
+import com.fasterxml.jackson.core.io.NumberInput;
+import dev.sluice.core.tensor.DataType;
 import dev.sluice.core.tensor.Tensor;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -21,12 +23,14 @@ public final class TextValues {
      *
      * @param hint appended to the message when the text is not a number at all (e.g. "CSV bodies have no header")
      */
-    public static void add(TensorBuffer buffer, String text, String hint) {
+    public static void add(TensorBuffer buffer, String field, String hint) {
+        if (buffer.type() == DataType.BYTES) {
+            buffer.addBytes(field.getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        // Quoting keeps blanks for text; for a number they carry no meaning.
+        String text = field.trim();
         switch (buffer.type()) {
-            case BYTES -> {
-                buffer.addBytes(text.getBytes(StandardCharsets.UTF_8));
-                return;
-            }
             case BOOL -> {
                 String t = text.toLowerCase(Locale.ROOT);
                 switch (t) {
@@ -54,10 +58,10 @@ public final class TextValues {
             }
         } else if (kind == DECIMAL) {
             switch (buffer.type()) {
-                case FP32 -> addFinite(buffer, text, Float.parseFloat(text));
-                case FP16 -> addFinite(buffer, text, Float.parseFloat(text));
+                // Jackson's bundled FastDoubleParser: exactly the JDK's rounding, several times faster.
+                case FP32, FP16 -> addFinite(buffer, text, NumberInput.parseFloat(text, true));
                 case FP64 -> {
-                    double d = Double.parseDouble(text);
+                    double d = NumberInput.parseDouble(text, true);
                     if (Double.isInfinite(d)) {
                         buffer.addDecimal(decimal(buffer, text));
                     } else {
@@ -173,7 +177,7 @@ public final class TextValues {
             case UINT32 -> sb.append(Integer.toUnsignedLong(t.ints()[i]));
             case INT64 -> sb.append(t.longs()[i]);
             case UINT64 -> sb.append(Long.toUnsignedString(t.longs()[i]));
-            case FP16 -> appendFloat(sb, Float.float16ToFloat(t.shorts()[i]));
+            case FP16 -> appendFloat(sb, Halves.shortestFloat(t.shorts()[i]));
             case FP32 -> appendFloat(sb, t.floats()[i]);
             case FP64 -> {
                 double d = t.doubles()[i];
@@ -205,7 +209,8 @@ public final class TextValues {
         if (!needsQuotes) {
             char first = s.charAt(0);
             char last = s.charAt(s.length() - 1);
-            needsQuotes = first == ' ' || first == '\t' || last == ' ' || last == '\t';
+            // A leading U+FEFF would read as a byte order mark when it opens the body.
+            needsQuotes = first == ' ' || first == '\t' || first == '\uFEFF' || last == ' ' || last == '\t';
         }
         if (!needsQuotes) {
             sb.append(s);
