@@ -55,7 +55,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--workers", description = "Runner threads per model (default: number of cores).")
     Integer workers;
 
-    @Option(names = "--intra-op-threads", description = "ONNX Runtime intra-op threads per runner (default 1).")
+    @Option(names = "--intra-op-threads", description = "ONNX Runtime intra-op threads per runner (default 0).")
     Integer intraOpThreads;
 
     @Option(names = "--queue-capacity", description = "Requests queued per model before 503 (default 512).")
@@ -64,7 +64,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-batch-size", description = "Dynamic batching: most rows per batch (default 32).")
     Integer maxBatchSize;
 
-    @Option(names = "--max-batch-delay-ms", description = "Dynamic batching: longest wait to fill a batch (default 1).")
+    @Option(names = "--max-batch-delay-ms", description = "Dynamic batching: longest wait to fill a batch (default 0).")
     Double maxBatchDelayMs;
 
     @Option(names = "--no-batching", description = "Turn dynamic batching off.")

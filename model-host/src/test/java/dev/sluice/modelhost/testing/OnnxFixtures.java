@@ -66,6 +66,26 @@ public final class OnnxFixtures {
     private OnnxFixtures() {
     }
 
+    /**
+     * Writes one fixture for scripts (the benchmarks use it): {@code OnnxFixtures mlp|fixedBatch|twoInputs|failing DIR}.
+     * Prints the model file's path.
+     */
+    public static void main(String[] args) {
+        if (args.length != 2) {
+            System.err.println("usage: OnnxFixtures mlp|fixedBatch|twoInputs|failing DIR");
+            System.exit(2);
+        }
+        Path dir = Path.of(args[1]);
+        Path file = switch (args[0]) {
+            case "mlp" -> mlp(dir);
+            case "fixedBatch" -> fixedBatch(dir);
+            case "twoInputs" -> twoInputs(dir);
+            case "failing" -> failing(dir);
+            default -> throw new IllegalArgumentException("unknown fixture " + args[0]);
+        };
+        System.out.println(file);
+    }
+
     public static float[] mlpW1() {
         return W1.clone();
     }
