@@ -1,5 +1,7 @@
 package dev.sluice.modelhost;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import dev.sluice.core.ErrorCode;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.codec.CodecRegistry;
@@ -38,7 +40,7 @@ import java.util.stream.Stream;
  * the caller's (it may be an event loop or a control-plane request).
  */
 public final class ModelHost implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(ModelHost.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(ModelHost.class);
     private static final int LOADER_THREADS = 2;
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
@@ -133,7 +135,7 @@ public final class ModelHost implements AutoCloseable {
                 throw new IllegalStateException("model '" + config.name() + "' was unloaded while it was loading");
             }
             slot.future().complete(hosted);
-            LOG.log(System.Logger.Level.INFO, "loaded " + hosted + " in " + hosted.loadTime().toMillis() + " ms");
+            LOG.info("loaded " + hosted + " in " + hosted.loadTime().toMillis() + " ms");
         } catch (Throwable failure) {
             slots.remove(config.name(), slot);
             closeQuietly(pipeline, model, modelDir);
@@ -213,7 +215,7 @@ public final class ModelHost implements AutoCloseable {
         loader.shutdown();
         try {
             if (!loader.awaitTermination(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                LOG.log(System.Logger.Level.WARNING, "model loads still running after " + CLOSE_TIMEOUT);
+                LOG.warn("model loads still running after " + CLOSE_TIMEOUT);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -237,14 +239,14 @@ public final class ModelHost implements AutoCloseable {
             try {
                 pipeline.close();
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "closing pipeline '" + pipeline.name() + "' failed", e);
+                LOG.warn("closing pipeline '" + pipeline.name() + "' failed", e);
             }
         }
         if (model != null) {
             try {
                 model.close();
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "closing model '" + model.name() + "' failed", e);
+                LOG.warn("closing model '" + model.name() + "' failed", e);
             }
         }
         if (dir != null) {
@@ -261,7 +263,7 @@ public final class ModelHost implements AutoCloseable {
                 Files.deleteIfExists(p);
             }
         } catch (IOException | UncheckedIOException e) {
-            LOG.log(System.Logger.Level.WARNING, "could not delete model work directory " + dir, e);
+            LOG.warn("could not delete model work directory " + dir, e);
         }
     }
 }

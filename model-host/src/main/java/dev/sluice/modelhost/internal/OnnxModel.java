@@ -1,5 +1,7 @@
 package dev.sluice.modelhost.internal;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
@@ -40,7 +42,7 @@ public final class OnnxModel implements TensorModel, AutoCloseable {
     /** How long {@link #close()} lets queued requests finish before failing the rest. */
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
 
-    private static final System.Logger LOG = System.getLogger(OnnxModel.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(OnnxModel.class);
 
     private final String name;
     private final OrtEnvironment env;
@@ -157,7 +159,7 @@ public final class OnnxModel implements TensorModel, AutoCloseable {
         if (outputs.isEmpty()) {
             throw new IllegalArgumentException("model '" + name + "' has no output Sluice can read: " + skipped);
         }
-        skipped.forEach(reason -> LOG.log(System.Logger.Level.WARNING, reason + "; it is not requested"));
+        skipped.forEach(reason -> LOG.warn(reason + "; it is not requested"));
         return new ModelSignature(inputs, outputs);
     }
 
@@ -274,7 +276,7 @@ public final class OnnxModel implements TensorModel, AutoCloseable {
             try {
                 session.close();
             } catch (OrtException | RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "closing a session of model '" + name + "' failed", e);
+                LOG.warn("closing a session of model '" + name + "' failed", e);
             }
         }
     }
@@ -424,7 +426,7 @@ public final class OnnxModel implements TensorModel, AutoCloseable {
             }
         }
         if (!stopped) {
-            LOG.log(System.Logger.Level.WARNING, "model '" + name + "': runners still busy after " + drainTimeout
+            LOG.warn("model '" + name + "': runners still busy after " + drainTimeout
                     + "; their sessions close when the current run returns");
         }
         metrics.remove();
@@ -439,7 +441,7 @@ public final class OnnxModel implements TensorModel, AutoCloseable {
             try {
                 session.close();
             } catch (OrtException | RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "closing a session after a failed load failed", e);
+                LOG.warn("closing a session after a failed load failed", e);
             }
         }
     }
