@@ -50,13 +50,7 @@ public final class NpyCodec implements PayloadCodec {
     public DecodedPayload decode(byte[] body, ModelSignature signature) {
         Objects.requireNonNull(body, "body");
         Objects.requireNonNull(signature, "signature");
-        try {
-            return new DecodedPayload(decodeInput(body, signature));
-        } catch (SluiceException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw Failures.unexpected(FORMAT, e);
-        }
+        return Failures.guarded(FORMAT, () -> new DecodedPayload(decodeInput(body, signature)));
     }
 
     private static Map<String, Tensor> decodeInput(byte[] body, ModelSignature signature) {

@@ -207,6 +207,22 @@ class InvocationHandlerTest {
     }
 
     @Test
+    void pingIs503WhileADefaultModelIsStillLoading() {
+        endpoints.expect("still-loading");
+        EmbeddedChannel ch = channel(1024);
+        ch.writeInbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/ping"));
+        FullHttpResponse loading = ch.readOutbound();
+        assertThat(loading.status().code()).isEqualTo(503);
+        loading.release();
+        ch.writeInbound(post("/endpoints/still-loading/invocations", "{}"));
+        FullHttpResponse invoke = ch.readOutbound();
+        assertThat(invoke.status().code()).isEqualTo(503);
+        assertThat(invoke.headers().get("x-amzn-ErrorType")).isEqualTo("ServiceUnavailable");
+        invoke.release();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
     void errorBodiesNameTheType() {
         byte[] bytes = ErrorResponses.body(new SluiceException(ErrorCode.THROTTLING, "slow \"down\""));
         assertThat(new String(bytes, StandardCharsets.UTF_8))
