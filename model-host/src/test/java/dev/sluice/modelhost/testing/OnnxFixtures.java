@@ -81,6 +81,7 @@ public final class OnnxFixtures {
             case "fixedBatch" -> fixedBatch(dir);
             case "twoInputs" -> twoInputs(dir);
             case "failing" -> failing(dir);
+            case "slow" -> slow(dir, 40);
             default -> throw new IllegalArgumentException("unknown fixture " + args[0]);
         };
         System.out.println(file);
