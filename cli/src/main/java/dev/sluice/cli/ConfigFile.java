@@ -39,10 +39,14 @@ record ConfigFile(Integer port, Integer adminPort, String bindAddress, Double ma
             return new BatchingConfig(
                     enabled == null || enabled,
                     maxBatchSize != null ? maxBatchSize : BatchingConfig.DEFAULT_MAX_BATCH_SIZE,
-                    maxQueueDelayMs != null ? Duration.ofNanos((long) (maxQueueDelayMs * 1_000_000))
-                            : BatchingConfig.DEFAULT_MAX_QUEUE_DELAY,
+                    delay(maxQueueDelayMs),
                     preferredBatchSizes != null ? preferredBatchSizes : List.of());
         }
+    }
+
+    /** A batch delay given in (fractional) milliseconds, or the default when absent. */
+    static Duration delay(Double millis) {
+        return millis != null ? Duration.ofNanos((long) (millis * 1_000_000)) : BatchingConfig.DEFAULT_MAX_QUEUE_DELAY;
     }
 
     static ConfigFile read(Path file) {

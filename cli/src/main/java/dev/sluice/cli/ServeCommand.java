@@ -121,8 +121,7 @@ final class ServeCommand implements Callable<Integer> {
                 queueCapacity != null ? queueCapacity : defaults.queueCapacity());
         BatchingConfig batching = noBatching ? BatchingConfig.disabled() : new BatchingConfig(true,
                 maxBatchSize != null ? maxBatchSize : BatchingConfig.DEFAULT_MAX_BATCH_SIZE,
-                maxBatchDelayMs != null ? Duration.ofNanos((long) (maxBatchDelayMs * 1_000_000))
-                        : BatchingConfig.DEFAULT_MAX_QUEUE_DELAY,
+                ConfigFile.delay(maxBatchDelayMs),
                 List.of());
 
         List<ModelConfig> modelConfigs = new ArrayList<>();

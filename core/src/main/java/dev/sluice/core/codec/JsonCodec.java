@@ -4,14 +4,12 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.sluice.core.SluiceException;
-import dev.sluice.core.codec.internal.Failures;
 import dev.sluice.core.codec.internal.JsonSupport;
 import dev.sluice.core.codec.internal.NestedArrayReader;
 import dev.sluice.core.codec.internal.Outputs;
 import dev.sluice.core.codec.internal.RowsReader;
 import dev.sluice.core.codec.internal.Shapes;
 import dev.sluice.core.codec.internal.TensorBuffer;
-import dev.sluice.core.codec.internal.Utf8;
 import dev.sluice.core.tensor.ModelSignature;
 import dev.sluice.core.tensor.Tensor;
 import dev.sluice.core.tensor.TensorSpec;
@@ -80,18 +78,7 @@ public final class JsonCodec implements PayloadCodec {
     public DecodedPayload decode(byte[] body, ModelSignature signature) {
         Objects.requireNonNull(body, "body");
         Objects.requireNonNull(signature, "signature");
-        try {
-            Utf8.validate(body, "the JSON body");
-            try (JsonParser p = JsonSupport.parser(body)) {
-                return decode(p, body, signature);
-            }
-        } catch (SluiceException e) {
-            throw e;
-        } catch (IOException e) {
-            throw JsonSupport.malformed(FORMAT, e);
-        } catch (RuntimeException e) {
-            throw Failures.unexpected(FORMAT, e);
-        }
+        return JsonSupport.decode(FORMAT, body, "the JSON body", p -> decode(p, body, signature));
     }
 
     private DecodedPayload decode(JsonParser p, byte[] body, ModelSignature signature) throws IOException {
@@ -263,16 +250,7 @@ public final class JsonCodec implements PayloadCodec {
         g.writeFieldName("predictions");
         g.writeStartArray();
         for (int r = 0; r < rows; r++) {
-            if (selected.size() == 1) {
-                JsonSupport.writeRow(g, selected.values().iterator().next(), r);
-            } else {
-                g.writeStartObject();
-                for (Map.Entry<String, Tensor> e : selected.entrySet()) {
-                    g.writeFieldName(e.getKey());
-                    JsonSupport.writeRow(g, e.getValue(), r);
-                }
-                g.writeEndObject();
-            }
+            JsonSupport.writeRecord(g, selected, r);
         }
         g.writeEndArray();
         g.writeEndObject();

@@ -4,11 +4,9 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.sluice.core.SluiceException;
-import dev.sluice.core.codec.internal.Failures;
 import dev.sluice.core.codec.internal.JsonSupport;
 import dev.sluice.core.codec.internal.Outputs;
 import dev.sluice.core.codec.internal.RowsReader;
-import dev.sluice.core.codec.internal.Utf8;
 import dev.sluice.core.tensor.ModelSignature;
 import dev.sluice.core.tensor.Tensor;
 import java.io.ByteArrayOutputStream;
@@ -51,18 +49,7 @@ public final class JsonLinesCodec implements PayloadCodec {
     public DecodedPayload decode(byte[] body, ModelSignature signature) {
         Objects.requireNonNull(body, "body");
         Objects.requireNonNull(signature, "signature");
-        try {
-            Utf8.validate(body, "the JSON Lines body");
-            try (JsonParser p = JsonSupport.parser(body)) {
-                return new DecodedPayload(decode(p, signature));
-            }
-        } catch (SluiceException e) {
-            throw e;
-        } catch (IOException e) {
-            throw JsonSupport.malformed(FORMAT, e);
-        } catch (RuntimeException e) {
-            throw Failures.unexpected(FORMAT, e);
-        }
+        return JsonSupport.decode(FORMAT, body, "the JSON Lines body", p -> new DecodedPayload(decode(p, signature)));
     }
 
     private static Map<String, Tensor> decode(JsonParser p, ModelSignature signature) throws IOException {
@@ -93,16 +80,7 @@ public final class JsonLinesCodec implements PayloadCodec {
         try (JsonGenerator g = JsonSupport.generator(out)) {
             g.setRootValueSeparator(null);
             for (int r = 0; r < rows; r++) {
-                if (selected.size() == 1) {
-                    JsonSupport.writeRow(g, selected.values().iterator().next(), r);
-                } else {
-                    g.writeStartObject();
-                    for (Map.Entry<String, Tensor> e : selected.entrySet()) {
-                        g.writeFieldName(e.getKey());
-                        JsonSupport.writeRow(g, e.getValue(), r);
-                    }
-                    g.writeEndObject();
-                }
+                JsonSupport.writeRecord(g, selected, r);
                 g.writeRaw('\n');
             }
         } catch (IOException e) {

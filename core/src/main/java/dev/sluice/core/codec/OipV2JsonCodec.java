@@ -5,12 +5,10 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.codec.internal.Conversions;
-import dev.sluice.core.codec.internal.Failures;
 import dev.sluice.core.codec.internal.JsonSupport;
 import dev.sluice.core.codec.internal.NestedArrayReader;
 import dev.sluice.core.codec.internal.Outputs;
 import dev.sluice.core.codec.internal.TensorBuffer;
-import dev.sluice.core.codec.internal.Utf8;
 import dev.sluice.core.tensor.DataType;
 import dev.sluice.core.tensor.ModelSignature;
 import dev.sluice.core.tensor.Tensor;
@@ -73,18 +71,7 @@ public final class OipV2JsonCodec implements PayloadCodec {
     public DecodedPayload decode(byte[] body, ModelSignature signature) {
         Objects.requireNonNull(body, "body");
         Objects.requireNonNull(signature, "signature");
-        try {
-            Utf8.validate(body, "the JSON body");
-            try (JsonParser p = JsonSupport.parser(body)) {
-                return decode(p, body, signature);
-            }
-        } catch (SluiceException e) {
-            throw e;
-        } catch (IOException e) {
-            throw JsonSupport.malformed(FORMAT, e);
-        } catch (RuntimeException e) {
-            throw Failures.unexpected(FORMAT, e);
-        }
+        return JsonSupport.decode(FORMAT, body, "the JSON body", p -> decode(p, body, signature));
     }
 
     private DecodedPayload decode(JsonParser p, byte[] body, ModelSignature signature) throws IOException {

@@ -16,6 +16,7 @@ import dev.sluice.core.tensor.DataType;
 import dev.sluice.core.tensor.Tensor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.Map;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +41,45 @@ public final class JsonSupport {
     }
 
     /** A parser over a body already checked to be UTF-8. */
+    /** Reads one JSON body with a parser; a checked exception so decoders can use Jackson directly. */
+    @FunctionalInterface
+    public interface BodyReader<T> {
+        T read(JsonParser parser) throws IOException;
+    }
+
+    /**
+     * The decode guard shared by the JSON-based codecs: strict UTF-8, a bounded parser, parse errors as
+     * ValidationErrors naming the format, and anything unanticipated through {@link Failures#unexpected}.
+     */
+    public static <T> T decode(String format, byte[] body, String what, BodyReader<T> reader) {
+        try {
+            Utf8.validate(body, what);
+            try (JsonParser p = parser(body)) {
+                return reader.read(p);
+            }
+        } catch (SluiceException e) {
+            throw e;
+        } catch (IOException e) {
+            throw malformed(format, e);
+        } catch (RuntimeException e) {
+            throw Failures.unexpected(format, e);
+        }
+    }
+
+    /** Row {@code row} of the selected outputs: the bare row value for one output, else {@code {name: row}}. */
+    public static void writeRecord(JsonGenerator g, Map<String, Tensor> selected, int row) throws IOException {
+        if (selected.size() == 1) {
+            writeRow(g, selected.values().iterator().next(), row);
+            return;
+        }
+        g.writeStartObject();
+        for (Map.Entry<String, Tensor> e : selected.entrySet()) {
+            g.writeFieldName(e.getKey());
+            writeRow(g, e.getValue(), row);
+        }
+        g.writeEndObject();
+    }
+
     public static JsonParser parser(byte[] body) throws IOException {
         return FACTORY.createParser(body);
     }
