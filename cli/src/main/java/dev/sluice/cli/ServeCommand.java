@@ -76,6 +76,14 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--work-dir", description = "Where model archives are unpacked (default ~/.sluice/work).")
     Path workDir;
 
+    @Option(names = "--data-dir", description = "Where the control plane keeps models, endpoint configs and "
+            + "endpoints across restarts (default ~/.sluice/state).")
+    Path dataDir;
+
+    @Option(names = "--no-demo", description = "Without --model arguments, serve only control-plane endpoints "
+            + "instead of the built-in MiniLM demo.")
+    boolean noDemo;
+
     static boolean isServing() {
         return SERVING.get();
     }
@@ -91,7 +99,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         Path work = workDir != null ? workDir : Path.of(System.getProperty("user.home"), ".sluice", "work");
         Files.createDirectories(work);
-        SluiceServer server = SluiceServer.start(serverConfig, work);
+        Path data = dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".sluice", "state");
+        SluiceServer server = SluiceServer.start(serverConfig, work, data);
         installSignalHandlers(server, serverConfig.drainTimeout());
         System.out.printf("sluice: data plane on port %d, admin on port %d; loading %d model(s)%n", server.port(),
                 server.adminPort(), serverConfig.models().size());
@@ -106,8 +115,8 @@ final class ServeCommand implements Callable<Integer> {
             server.close();
             return 1;
         }
-        System.out.printf("sluice: ready (%s)%n", String.join(", ",
-                serverConfig.models().stream().map(ModelConfig::name).toList()));
+        System.out.printf("sluice: ready (%s); control plane state in %s%n", String.join(", ",
+                serverConfig.models().stream().map(ModelConfig::name).toList()), data);
         SERVING.set(true);
         return 0;
     }
@@ -134,7 +143,7 @@ final class ServeCommand implements Callable<Integer> {
                 modelConfigs.add(m.toConfig(runners));
             }
         }
-        if (modelConfigs.isEmpty()) {
+        if (modelConfigs.isEmpty() && !noDemo) {
             ModelConfig demo = ModelConfig.demoEmbedding();
             // The demo keeps its own batching setting: see ModelConfig.demoEmbedding().
             modelConfigs.add(new ModelConfig(demo.name(), demo.source(), demo.pipeline(), runners, demo.batching(),

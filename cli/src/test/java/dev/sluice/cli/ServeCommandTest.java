@@ -31,9 +31,9 @@ class ServeCommandTest {
         assertThat(config.port()).isEqualTo(8080);
         assertThat(config.adminPort()).isEqualTo(8081);
         assertThat(config.maxPayloadBytes()).isEqualTo(6L * 1024 * 1024);
-        assertThat(config.defaultModel().source()).isEqualTo(ModelConfig.BUILTIN_MINILM);
-        assertThat(config.defaultModel().pipeline()).isEqualTo(ModelConfig.PIPELINE_SENTENCE_EMBEDDING);
-        assertThat(config.defaultModel().batching().enabled()).isFalse();
+        assertThat(config.defaultModel().orElseThrow().source()).isEqualTo(ModelConfig.BUILTIN_MINILM);
+        assertThat(config.defaultModel().orElseThrow().pipeline()).isEqualTo(ModelConfig.PIPELINE_SENTENCE_EMBEDDING);
+        assertThat(config.defaultModel().orElseThrow().batching().enabled()).isFalse();
     }
 
     @Test
@@ -42,7 +42,7 @@ class ServeCommandTest {
                 "--model", "a=/m/a.tar.gz", "--max-batch-size", "8", "--max-batch-delay-ms", "2.5", "--workers", "3");
         assertThat(config.port()).isEqualTo(9000);
         assertThat(config.models()).extracting(ModelConfig::name).containsExactly("b", "a");
-        ModelConfig b = config.defaultModel();
+        ModelConfig b = config.defaultModel().orElseThrow();
         assertThat(b.source()).isEqualTo("/m/b.onnx");
         assertThat(b.batching().maxBatchSize()).isEqualTo(8);
         assertThat(b.batching().maxQueueDelay()).isEqualTo(Duration.ofMillis(2).plusNanos(500_000));
@@ -85,7 +85,7 @@ class ServeCommandTest {
     void jsonConfigFileWorksToo() throws Exception {
         Path file = dir.resolve("sluice.json");
         Files.writeString(file, "{\"models\":[{\"name\":\"m\",\"source\":\"/x.onnx\"}]}");
-        assertThat(parse("--config", file.toString()).defaultModel().name()).isEqualTo("m");
+        assertThat(parse("--config", file.toString()).defaultModel().orElseThrow().name()).isEqualTo("m");
     }
 
     @Test

@@ -19,7 +19,18 @@ public enum ErrorCode {
     INTERNAL_FAILURE("InternalFailure", 500),
     SERVICE_UNAVAILABLE("ServiceUnavailable", 503),
     INSUFFICIENT_STORAGE("InsufficientStorage", 507),
-    INTERNAL_DEPENDENCY("InternalDependencyException", 530);
+    INTERNAL_DEPENDENCY("InternalDependencyException", 530),
+
+    // Control plane (awsJson1_1, SAGEMAKER-CONTRACT.md §3): every modelled SageMaker error there is a 400.
+    VALIDATION_EXCEPTION("ValidationException", 400),
+    RESOURCE_NOT_FOUND("ResourceNotFound", 400),
+    RESOURCE_IN_USE("ResourceInUse", 400),
+    RESOURCE_LIMIT_EXCEEDED("ResourceLimitExceeded", 400),
+    CONFLICT("ConflictException", 400),
+    /** What AWS services answer for an {@code X-Amz-Target} they do not implement. */
+    UNKNOWN_OPERATION("UnknownOperationException", 400),
+    /** A body that is not JSON, or JSON of the wrong shape (AWS's awsJson1_1 name for it). */
+    SERIALIZATION("SerializationException", 400);
 
     private final String type;
     private final int httpStatus;

@@ -31,6 +31,15 @@ public final class EndpointRegistry {
         ready.put(endpoint.name(), endpoint);
     }
 
+    /** Stops routing to an endpoint (it was deleted); requests already dispatched to it finish. */
+    public void unregister(String name) {
+        ready.remove(name);
+        expected.remove(name);
+        if (name.equals(defaultName)) {
+            defaultName = expected.isEmpty() ? null : expected.get(0);
+        }
+    }
+
     public Optional<Endpoint> get(String name) {
         return Optional.ofNullable(ready.get(name));
     }
@@ -48,11 +57,8 @@ public final class EndpointRegistry {
         return name == null ? Optional.empty() : get(name);
     }
 
-    /** True when every expected endpoint is loaded. */
+    /** True when every expected endpoint is loaded (trivially so when none is configured: a control-plane-only server). */
     public boolean allReady() {
-        if (expected.isEmpty()) {
-            return false;
-        }
         for (String name : expected) {
             if (!ready.containsKey(name)) {
                 return false;

@@ -36,9 +36,6 @@ public record ServerConfig(String bindAddress, int port, int adminPort, long max
             throw new IllegalArgumentException("drainTimeout must not be negative");
         }
         models = List.copyOf(Objects.requireNonNull(models, "models"));
-        if (models.isEmpty()) {
-            throw new IllegalArgumentException("at least one model is required");
-        }
         Set<String> names = new HashSet<>();
         for (ModelConfig m : models) {
             if (!names.add(m.name())) {
@@ -53,7 +50,8 @@ public record ServerConfig(String bindAddress, int port, int adminPort, long max
         }
     }
 
-    public ModelConfig defaultModel() {
-        return models.get(0);
+    /** The model behind {@code /invocations}; empty for a server that serves only control-plane endpoints. */
+    public java.util.Optional<ModelConfig> defaultModel() {
+        return models.stream().findFirst();
     }
 }

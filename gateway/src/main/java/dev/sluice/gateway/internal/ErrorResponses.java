@@ -31,12 +31,17 @@ public final class ErrorResponses {
     }
 
     public static FullHttpResponse toResponse(Throwable failure) {
+        return toResponse(classify(failure));
+    }
+
+    /** Maps any failure to its SageMaker error, logging the ones that are Sluice's fault. */
+    public static SluiceException classify(Throwable failure) {
         SluiceException e = SluiceException.from(failure);
         if (e.code() == ErrorCode.INTERNAL_FAILURE) {
             // Unexpected: keep the stack trace for operators; the client sees only the message.
             LOG.error("internal failure", e.getCause() != null ? e.getCause() : e);
         }
-        return toResponse(e);
+        return e;
     }
 
     public static FullHttpResponse toResponse(SluiceException e) {
@@ -50,7 +55,8 @@ public final class ErrorResponses {
         return response;
     }
 
-    static byte[] body(SluiceException e) {
+    /** The error body both ports write (the data plane through Netty, the control plane through Vert.x). */
+    public static byte[] body(SluiceException e) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(128);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();

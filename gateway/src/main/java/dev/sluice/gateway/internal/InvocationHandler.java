@@ -168,6 +168,10 @@ public final class InvocationHandler extends ChannelInboundHandlerAdapter {
     /** SageMaker answers an unknown endpoint with a 400 ValidationError, not a 404. */
     private Endpoint endpoint(String name) {
         if (name == null) {
+            if (endpoints.defaultName().isEmpty()) {
+                throw SluiceException.validation("this server has no default endpoint; invoke "
+                        + "/endpoints/{EndpointName}/invocations");
+            }
             return endpoints.defaultEndpoint().orElseThrow(() -> new SluiceException(ErrorCode.SERVICE_UNAVAILABLE,
                     "the default model is still loading"));
         }
@@ -228,7 +232,8 @@ public final class InvocationHandler extends ChannelInboundHandlerAdapter {
         http.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, response.contentType())
                 .set(HttpHeaderNames.CONTENT_LENGTH, response.body().length)
-                .set(INVOKED_VARIANT_HEADER, endpoint.variant());
+                .set(INVOKED_VARIANT_HEADER, response.invokedVariant() != null ? response.invokedVariant()
+                        : endpoint.variant());
         if (response.customAttributes() != null) {
             http.headers().set(CUSTOM_ATTRIBUTES_HEADER, response.customAttributes());
         }

@@ -1,0 +1,228 @@
+package dev.sluice.gateway.control.internal;
+
+import dev.sluice.core.ErrorCode;
+import dev.sluice.core.SluiceException;
+import dev.sluice.core.config.BatchingConfig;
+import dev.sluice.core.config.ModelConfig;
+import dev.sluice.core.config.RunnerConfig;
+import dev.sluice.core.hosting.ContainerDefinition;
+import dev.sluice.core.hosting.ModelDefinition;
+import dev.sluice.core.tensor.ModelSignature;
+import dev.sluice.gateway.control.InstanceProvider;
+import dev.sluice.modelhost.HostedModel;
+import dev.sluice.modelhost.ModelHost;
+import dev.sluice.modelhost.RemoteHostClient;
+import dev.sluice.variants.Scheduler;
+import dev.sluice.variants.VariantInstance;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Instances as this JVM runs them: {@code sluice/onnx} and {@code sluice/sentence-embedding} images become models
+ * loaded into the {@link ModelHost} (one load per instance, so each instance has its own sessions and runners);
+ * an {@code http(s)://host:port} image is a remote container reached through the {@link RemoteHostClient}.
+ */
+public final class HostInstanceProvider implements InstanceProvider {
+    public static final String IMAGE_ONNX = "sluice/onnx";
+    public static final String IMAGE_SENTENCE_EMBEDDING = "sluice/sentence-embedding";
+    public static final String PLATFORM_ONNX = "onnxruntime_onnx";
+    public static final String PLATFORM_REMOTE = "remote";
+    /** Environment keys read by Sluice itself; every other key is handed to the pipeline as an option. */
+    public static final String ENV_WORKERS = "SAGEMAKER_MODEL_SERVER_WORKERS";
+    public static final String ENV_INTRA_OP_THREADS = "SLUICE_INTRA_OP_THREADS";
+    public static final String ENV_QUEUE_CAPACITY = "SLUICE_QUEUE_CAPACITY";
+    public static final String ENV_BATCHING = "SLUICE_BATCHING";
+    public static final String ENV_MAX_BATCH_SIZE = "SLUICE_MAX_BATCH_SIZE";
+    public static final String ENV_MAX_BATCH_DELAY_MS = "SLUICE_MAX_BATCH_DELAY_MS";
+    private static final Set<String> SLUICE_KEYS = Set.of(ENV_WORKERS, ENV_INTRA_OP_THREADS, ENV_QUEUE_CAPACITY,
+            ENV_BATCHING, ENV_MAX_BATCH_SIZE, ENV_MAX_BATCH_DELAY_MS);
+    private static final Duration PING_INTERVAL = Duration.ofMillis(250);
+    private static final Duration PING_TIMEOUT = Duration.ofSeconds(2);
+    private static final ModelSignature UNKNOWN = new ModelSignature(List.of(), List.of());
+
+    private final ModelHost host;
+    private final RemoteHostClient remote;
+    private final Scheduler scheduler;
+    private final Duration remoteStartupTimeout;
+    private final AtomicLong sequence = new AtomicLong();
+
+    /**
+     * @param remoteStartupTimeout how long a remote container may take to answer {@code /ping} (SageMaker's
+     *                             ContainerStartupHealthCheckTimeoutInSeconds)
+     */
+    public HostInstanceProvider(ModelHost host, RemoteHostClient remote, Scheduler scheduler,
+                                Duration remoteStartupTimeout) {
+        this.host = host;
+        this.remote = remote;
+        this.scheduler = scheduler;
+        this.remoteStartupTimeout = remoteStartupTimeout;
+    }
+
+    @Override
+    public void check(ModelDefinition model) {
+        if (model.containers().size() > 1) {
+            throw invalid("Containers", "multi-container models (inference pipelines) are not supported yet; "
+                    + "use PrimaryContainer");
+        }
+        ContainerDefinition container = model.containers().get(0);
+        String field = model.primaryContainer() ? "PrimaryContainer" : "Containers.1";
+        if ("MultiModel".equals(container.mode())) {
+            throw invalid(field + ".Mode", "MultiModel containers are not supported yet; use SingleModel");
+        }
+        String image = container.image();
+        if (image == null) {
+            throw invalid(field + ".Image", "Image is required: " + IMAGE_ONNX + ", " + IMAGE_SENTENCE_EMBEDDING
+                    + " or the http(s):// URL of a running container");
+        }
+        if (isRemote(image)) {
+            URI uri = URI.create(image);
+            if (uri.getHost() == null) {
+                throw invalid(field + ".Image", "'" + image + "' has no host");
+            }
+            return;
+        }
+        String base = baseImage(image);
+        if (!base.equals(IMAGE_ONNX) && !base.equals(IMAGE_SENTENCE_EMBEDDING)) {
+            throw invalid(field + ".Image", "'" + image + "' is not a Sluice image; use " + IMAGE_ONNX + ", "
+                    + IMAGE_SENTENCE_EMBEDDING + " or the http(s):// URL of a running container");
+        }
+        if (base.equals(IMAGE_ONNX) && container.modelDataUrl() == null) {
+            throw invalid(field + ".ModelDataUrl", "ModelDataUrl is required for " + IMAGE_ONNX);
+        }
+        modelConfig("check", container);
+    }
+
+    @Override
+    public CompletableFuture<Started> start(String endpoint, String variant, ModelDefinition model, int index) {
+        ContainerDefinition container = model.containers().get(0);
+        String id = variant + "-" + index;
+        if (isRemote(container.image())) {
+            URI base = URI.create(container.image());
+            VariantInstance instance = new VariantInstance(id, remote.container(base));
+            return awaitPing(base, scheduler.now().plus(remoteStartupTimeout))
+                    .thenApply(ignored -> new Started(instance, UNKNOWN, PLATFORM_REMOTE,
+                            () -> CompletableFuture.completedFuture(null)));
+        }
+        ModelConfig config;
+        try {
+            config = modelConfig(hostName(model.modelName()), container);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return host.load(config).thenApply(hosted -> started(id, hosted));
+    }
+
+    private Started started(String id, HostedModel hosted) {
+        return new Started(new VariantInstance(id, hosted.service()), hosted.signature(), PLATFORM_ONNX,
+                () -> host.unload(hosted.name()).exceptionally(ignored -> null));
+    }
+
+    private CompletableFuture<Void> awaitPing(URI base, Instant deadline) {
+        CompletableFuture<Void> ready = new CompletableFuture<>();
+        pingUntil(base, deadline, ready);
+        return ready;
+    }
+
+    private void pingUntil(URI base, Instant deadline, CompletableFuture<Void> ready) {
+        remote.ping(base, PING_TIMEOUT).whenComplete((ok, failure) -> {
+            if (Boolean.TRUE.equals(ok)) {
+                ready.complete(null);
+            } else if (scheduler.now().isAfter(deadline)) {
+                ready.completeExceptionally(new SluiceException(ErrorCode.VALIDATION_EXCEPTION,
+                        "the container at " + base + " did not pass the /ping health check within "
+                                + remoteStartupTimeout.toSeconds() + " s"));
+            } else {
+                scheduler.schedule(() -> pingUntil(base, deadline, ready), PING_INTERVAL);
+            }
+        });
+    }
+
+    /** Model host names must be unique per load and follow the endpoint-name rule. */
+    private String hostName(String modelName) {
+        String prefix = "i" + sequence.incrementAndGet() + "-";
+        String name = prefix + modelName;
+        return name.length() <= 63 ? name : name.substring(0, 63).replaceAll("-+$", "");
+    }
+
+    static ModelConfig modelConfig(String name, ContainerDefinition container) {
+        Map<String, String> env = container.environment();
+        String pipeline = baseImage(container.image()).equals(IMAGE_SENTENCE_EMBEDDING)
+                ? ModelConfig.PIPELINE_SENTENCE_EMBEDDING : ModelConfig.PIPELINE_TENSOR;
+        String source = container.modelDataUrl() == null ? ModelConfig.BUILTIN_MINILM
+                : source(container.modelDataUrl());
+        RunnerConfig defaults = RunnerConfig.defaults();
+        RunnerConfig runners = new RunnerConfig(
+                intEnv(env, ENV_WORKERS, defaults.workers()),
+                intEnv(env, ENV_INTRA_OP_THREADS, defaults.intraOpThreads()),
+                intEnv(env, ENV_QUEUE_CAPACITY, defaults.queueCapacity()));
+        BatchingConfig batching = BatchingConfig.defaults();
+        boolean batchingOn = !"false".equalsIgnoreCase(env.getOrDefault(ENV_BATCHING, "true"));
+        String delay = env.get(ENV_MAX_BATCH_DELAY_MS);
+        batching = new BatchingConfig(batchingOn, intEnv(env, ENV_MAX_BATCH_SIZE, batching.maxBatchSize()),
+                delay == null ? batching.maxQueueDelay() : Duration.ofNanos(Math.round(number(ENV_MAX_BATCH_DELAY_MS,
+                        delay) * 1_000_000)), batching.preferredBatchSizes());
+        Map<String, String> options = new HashMap<>();
+        env.forEach((key, value) -> {
+            if (!SLUICE_KEYS.contains(key)) {
+                options.put(key, value);
+            }
+        });
+        try {
+            return new ModelConfig(name, source, pipeline, runners, batching, options);
+        } catch (IllegalArgumentException e) {
+            throw invalid("Environment", e.getMessage());
+        }
+    }
+
+    /** A local path or {@code file://} URL becomes a path; anything else (s3://, builtin:) goes to the host as is. */
+    private static String source(String url) {
+        if (url.startsWith("file:")) {
+            return Path.of(URI.create(url)).toString();
+        }
+        return url;
+    }
+
+    private static int intEnv(Map<String, String> env, String key, int fallback) {
+        String value = env.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        double parsed = number(key, value);
+        if (parsed != Math.rint(parsed) || parsed < 0 || parsed > Integer.MAX_VALUE) {
+            throw invalid("Environment." + key, "must be a whole number, got '" + value + "'");
+        }
+        return (int) parsed;
+    }
+
+    private static double number(String key, String value) {
+        try {
+            return Double.parseDouble(value.trim());
+        } catch (NumberFormatException e) {
+            throw invalid("Environment." + key, "must be a number, got '" + value + "'");
+        }
+    }
+
+    static boolean isRemote(String image) {
+        String lower = image.toLowerCase(Locale.ROOT);
+        return lower.startsWith("http://") || lower.startsWith("https://");
+    }
+
+    /** {@code sluice/onnx:1.2} → {@code sluice/onnx}: tags are accepted and ignored, as any image tag would be. */
+    private static String baseImage(String image) {
+        int colon = image.lastIndexOf(':');
+        return colon > image.lastIndexOf('/') ? image.substring(0, colon) : image;
+    }
+
+    private static SluiceException invalid(String field, String message) {
+        return new SluiceException(ErrorCode.VALIDATION_EXCEPTION, "Value at '" + field + "' is invalid: " + message);
+    }
+}
