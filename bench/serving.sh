@@ -30,12 +30,12 @@ LUA
 
 printf '| workload | connections | requests/s | p50 ms | p99 ms | non-2xx |\n|---|---|---|---|---|---|\n' > "$WORK/table"
 
-start_server serve --port "$PORT" --admin-port "$ADMIN_PORT" --bind 127.0.0.1 --model "mlp=$MLP"
+start_server serve --port "$PORT" --admin-port "$ADMIN_PORT" --bind 127.0.0.1 --data-dir "${WORK}/state" --model "mlp=$MLP"
 run_wrk "MLP JSON" 1 "$WORK/mlp.lua" >> "$WORK/table"
 run_wrk "MLP JSON" 32 "$WORK/mlp.lua" >> "$WORK/table"
 stop_server
 
-start_server serve --port "$PORT" --admin-port "$ADMIN_PORT" --bind 127.0.0.1
+start_server serve --port "$PORT" --admin-port "$ADMIN_PORT" --bind 127.0.0.1 --data-dir "${WORK}/state"
 run_wrk "MiniLM int8 demo, 1 sentence" 1 "$WORK/embed.lua" >> "$WORK/table"
 run_wrk "MiniLM int8 demo, 1 sentence" 32 "$WORK/embed.lua" >> "$WORK/table"
 stop_server

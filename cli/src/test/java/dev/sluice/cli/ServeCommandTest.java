@@ -106,7 +106,8 @@ class ServeCommandTest {
         CommandLine cli = SluiceCommand.commandLine();
         cli.setErr(new PrintWriter(err));
         int code = cli.execute("serve", "--port", "0", "--admin-port", "0", "--bind", "127.0.0.1",
-                "--work-dir", dir.resolve("work").toString(), "--model", "m=" + dir.resolve("missing.onnx"));
+                "--work-dir", dir.resolve("work").toString(), "--data-dir", dir.resolve("state").toString(),
+                "--model", "m=" + dir.resolve("missing.onnx"));
         assertThat(code).isNotZero();
     }
 }

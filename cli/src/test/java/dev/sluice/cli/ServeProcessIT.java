@@ -37,7 +37,8 @@ class ServeProcessIT {
         ProcessBuilder builder = new ProcessBuilder(java.toString(), "-Dai.djl.offline=true", "-Xmx512m",
                 "-jar", jar, "serve",
                 "--bind", "127.0.0.1", "--port", "0", "--admin-port", "0", "--workers", "1", "--no-batching",
-                "--work-dir", dir.resolve("work").toString(), "--model", "slow=" + model)
+                "--work-dir", dir.resolve("work").toString(), "--data-dir", dir.resolve("state").toString(),
+                "--model", "slow=" + model)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile());
         builder.environment().put("OPT_OUT_TRACKING", "true");
         Process process = builder.start();

@@ -17,6 +17,7 @@ import dev.sluice.variants.RoutingStrategy;
 import dev.sluice.variants.RoutingTable;
 import dev.sluice.variants.Scheduler;
 import dev.sluice.variants.VariantInstance;
+import dev.sluice.variants.VariantMeterRegistry;
 import dev.sluice.variants.VariantMetrics;
 import dev.sluice.variants.VariantRoute;
 import java.util.concurrent.ExecutorService;
@@ -131,8 +132,9 @@ public final class SluiceServer implements AutoCloseable {
         ModelHost host = new ModelHost(workDir, registry, CodecRegistry.standard());
         Background background = Background.start();
         Scheduler scheduler = Scheduler.system(background.timers());
+        VariantMeterRegistry variantMeters = new VariantMeterRegistry(registry);
         ControlPlane controlPlane = new ControlPlane(new StateStore(dataDir, new ObjectMapper()), endpoints,
-                new HostInstanceProvider(host, background.remote(), scheduler, REMOTE_STARTUP_TIMEOUT), registry,
+                new HostInstanceProvider(host, background.remote(), scheduler, REMOTE_STARTUP_TIMEOUT), variantMeters,
                 scheduler, background.shadows(), controlSettings);
         int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
         DataPlaneServer dataPlane = null;
@@ -157,7 +159,7 @@ public final class SluiceServer implements AutoCloseable {
         List<CompletableFuture<HostedModel>> loads = new ArrayList<>();
         for (ModelConfig model : config.models()) {
             loads.add(host.load(model).thenApply(hosted -> {
-                endpoints.register(endpointFor(hosted, registry, background.shadows()));
+                endpoints.register(endpointFor(hosted, variantMeters, background.shadows()));
                 LOG.info("model '{}' ready", hosted.name());
                 return hosted;
             }));
@@ -171,11 +173,11 @@ public final class SluiceServer implements AutoCloseable {
      * A model served from the command line is an endpoint of one variant ({@code AllTraffic}) with one instance,
      * routed and metered exactly like an endpoint created through the control plane.
      */
-    private static Endpoint endpointFor(HostedModel hosted, PrometheusMeterRegistry registry,
+    private static Endpoint endpointFor(HostedModel hosted, VariantMeterRegistry meters,
                                         java.util.concurrent.Executor shadows) {
         String name = hosted.name();
         InstancePool pool = new InstancePool(Endpoint.DEFAULT_VARIANT, RoutingStrategy.LEAST_OUTSTANDING_REQUESTS,
-                new VariantMetrics(registry, name, Endpoint.DEFAULT_VARIANT, name));
+                new VariantMetrics(meters, name, Endpoint.DEFAULT_VARIANT, name));
         pool.add(new VariantInstance(name + "-1", hosted.service()));
         EndpointRouter router = new EndpointRouter(name, RoutingTable.of(
                 List.of(new VariantRoute(Endpoint.DEFAULT_VARIANT, name, 1.0, pool)), List.of()), shadows);

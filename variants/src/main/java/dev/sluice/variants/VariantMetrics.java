@@ -34,6 +34,7 @@ public final class VariantMetrics implements AutoCloseable {
     private final String variant;
     private final String model;
     private final VariantMeters meters;
+    private final VariantMeterRegistry registry;
     private final LongAdder invocations = new LongAdder();
     private final LongAdder errors4xx = new LongAdder();
     private final LongAdder errors5xx = new LongAdder();
@@ -47,12 +48,16 @@ public final class VariantMetrics implements AutoCloseable {
     private boolean closed;
     private volatile double weight;
 
-    public VariantMetrics(MeterRegistry registry, String endpoint, String variant, String model) {
-        Objects.requireNonNull(registry, "registry");
+    /**
+     * @param meters the server's variant meter registry: every VariantMetrics of one server must come from the same
+     *               one, so that owners with identical tags share their meters
+     */
+    public VariantMetrics(VariantMeterRegistry meters, String endpoint, String variant, String model) {
+        this.registry = Objects.requireNonNull(meters, "meters");
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
         this.variant = Objects.requireNonNull(variant, "variant");
         this.model = Objects.requireNonNull(model, "model");
-        this.meters = VariantMeters.acquire(registry, endpoint, variant, model);
+        this.meters = meters.acquire(endpoint, variant, model);
     }
 
     public String endpoint() {
@@ -167,7 +172,7 @@ public final class VariantMetrics implements AutoCloseable {
             instanceIds.clear();
             meters.addInstances(-instances);
         }
-        meters.release();
+        registry.release(meters);
     }
 
     /**

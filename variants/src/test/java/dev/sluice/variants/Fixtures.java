@@ -52,9 +52,17 @@ final class Fixtures {
         return request -> CompletableFuture.failedFuture(new SluiceException(code, "failing with " + code));
     }
 
+    /** One VariantMeterRegistry per test registry, as a server has one per registry. */
+    private static final java.util.Map<MeterRegistry, VariantMeterRegistry> METERS =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    static VariantMeterRegistry meters(MeterRegistry registry) {
+        return METERS.computeIfAbsent(registry, VariantMeterRegistry::new);
+    }
+
     static InstancePool pool(MeterRegistry registry, String variant, InferenceService... instances) {
         InstancePool pool = new InstancePool(variant, RoutingStrategy.LEAST_OUTSTANDING_REQUESTS,
-                new VariantMetrics(registry, ENDPOINT, variant, "model-" + variant));
+                new VariantMetrics(meters(registry), ENDPOINT, variant, "model-" + variant));
         for (int i = 0; i < instances.length; i++) {
             pool.add(new VariantInstance(variant + "-" + i, instances[i]));
         }

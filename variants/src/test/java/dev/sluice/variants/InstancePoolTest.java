@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 class InstancePoolTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final VariantMetrics metrics = new VariantMetrics(registry, "ep", "v1", "m");
+    private final VariantMetrics metrics = new VariantMetrics(new VariantMeterRegistry(registry), "ep", "v1", "m");
 
     private InstancePool pool(RoutingStrategy strategy) {
         return new InstancePool("v1", strategy, metrics);

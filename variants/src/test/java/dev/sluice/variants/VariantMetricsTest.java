@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 
 class VariantMetricsTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final VariantMeterRegistry meters = new VariantMeterRegistry(registry);
 
     private static InferenceRequest receivedSecondsAgo(long seconds) {
         return new InferenceRequest(bytes("x"), "text/csv", null, null, null, null, null, null,
@@ -36,7 +37,7 @@ class VariantMetricsTest {
 
     @Test
     void classifiesFailuresLikeSageMaker() {
-        VariantMetrics metrics = new VariantMetrics(registry, "ep", "v1", "m");
+        VariantMetrics metrics = new VariantMetrics(meters, "ep", "v1", "m");
         InferenceRequest request = receivedSecondsAgo(1);
         metrics.record(request, modelTook(5), null);
         metrics.record(request, null, SluiceException.validation("bad"));
@@ -54,7 +55,7 @@ class VariantMetricsTest {
 
     @Test
     void recordsModelAndOverheadLatencyForSuccesses() {
-        VariantMetrics metrics = new VariantMetrics(registry, "ep", "v1", "m");
+        VariantMetrics metrics = new VariantMetrics(meters, "ep", "v1", "m");
         metrics.record(receivedSecondsAgo(2), modelTook(500), null);
 
         Timer model = registry.get("sluice.model.latency").timer();
@@ -67,7 +68,7 @@ class VariantMetricsTest {
 
     @Test
     void modelLatencyNeverExceedsTheTotal() {
-        VariantMetrics metrics = new VariantMetrics(registry, "ep", "v1", "m");
+        VariantMetrics metrics = new VariantMetrics(meters, "ep", "v1", "m");
         metrics.record(receivedSecondsAgo(1), modelTook(60_000), null);
 
         assertThat(registry.get("sluice.model.latency").timer().totalTime(TimeUnit.SECONDS)).isLessThan(2);
@@ -76,7 +77,7 @@ class VariantMetricsTest {
 
     @Test
     void p99FollowsTheMostRecentModelLatencies() {
-        VariantMetrics metrics = new VariantMetrics(registry, "ep", "v1", "m");
+        VariantMetrics metrics = new VariantMetrics(meters, "ep", "v1", "m");
         InferenceRequest request = receivedSecondsAgo(60);
         for (int i = 1; i <= 100; i++) {
             metrics.record(request, modelTook(i), null);
@@ -93,7 +94,7 @@ class VariantMetricsTest {
 
     @Test
     void gaugesShowWeightAndInstances() {
-        VariantMetrics metrics = new VariantMetrics(registry, "ep", "v1", "m");
+        VariantMetrics metrics = new VariantMetrics(meters, "ep", "v1", "m");
         metrics.setWeight(0.25);
         metrics.setInstances(3);
 
@@ -103,7 +104,7 @@ class VariantMetricsTest {
 
     @Test
     void instanceCountersComeAndGoWithTheirInstances() {
-        VariantMetrics metrics = new VariantMetrics(registry, "ep", "v1", "m");
+        VariantMetrics metrics = new VariantMetrics(meters, "ep", "v1", "m");
         Counter counter = metrics.addInstance("i-1");
         counter.increment();
 
@@ -117,7 +118,7 @@ class VariantMetricsTest {
 
     @Test
     void closeRemovesEveryMeter() {
-        VariantMetrics metrics = new VariantMetrics(registry, "ep", "v1", "m");
+        VariantMetrics metrics = new VariantMetrics(meters, "ep", "v1", "m");
         metrics.addInstance("i-1");
         metrics.addInstance("i-2");
         metrics.record(receivedSecondsAgo(1), modelTook(1), null);
@@ -136,8 +137,8 @@ class VariantMetricsTest {
     @Test
     void twoFleetsWithTheSameTagsShareMetersUntilTheLastCloses() {
         // Blue/green with unchanged variant and model names: both fleets carry identical tags.
-        VariantMetrics blue = new VariantMetrics(registry, "ep", "v1", "m");
-        VariantMetrics green = new VariantMetrics(registry, "ep", "v1", "m");
+        VariantMetrics blue = new VariantMetrics(meters, "ep", "v1", "m");
+        VariantMetrics green = new VariantMetrics(meters, "ep", "v1", "m");
         blue.setInstances(2);
         green.setInstances(3);
         blue.record(receivedSecondsAgo(1), modelTook(1), null);
@@ -160,8 +161,8 @@ class VariantMetricsTest {
 
     @Test
     void closingOneVariantLeavesOthersAlone() {
-        VariantMetrics one = new VariantMetrics(registry, "ep", "v1", "m");
-        VariantMetrics two = new VariantMetrics(registry, "ep", "v2", "m");
+        VariantMetrics one = new VariantMetrics(meters, "ep", "v1", "m");
+        VariantMetrics two = new VariantMetrics(meters, "ep", "v2", "m");
         one.close();
         assertThat(registry.getMeters()).isNotEmpty()
                 .allSatisfy(meter -> assertThat(meter.getId().getTag("variant")).isEqualTo("v2"));
@@ -170,7 +171,7 @@ class VariantMetricsTest {
 
     @Test
     void metersCarryTheSageMakerDescriptionsAndHistograms() {
-        new VariantMetrics(registry, "ep", "v1", "m");
+        new VariantMetrics(meters, "ep", "v1", "m");
         List<String> descriptions = registry.getMeters().stream().map(Meter::getId).map(Meter.Id::getDescription)
                 .toList();
         assertThat(String.join(" ", descriptions)).contains("Invocations", "Invocation4XXErrors",

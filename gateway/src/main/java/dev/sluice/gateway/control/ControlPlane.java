@@ -26,7 +26,7 @@ import dev.sluice.variants.EndpointRouter;
 import dev.sluice.variants.Scheduler;
 import dev.sluice.variants.ShadowReport;
 import dev.sluice.variants.TrafficShift;
-import io.micrometer.core.instrument.MeterRegistry;
+import dev.sluice.variants.VariantMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -102,7 +102,7 @@ public final class ControlPlane implements AutoCloseable {
     /**
      * @param shadowExecutor where shadow responses are compared with production ones (off the event loops)
      */
-    public ControlPlane(StateStore store, EndpointRegistry registry, InstanceProvider provider, MeterRegistry meters,
+    public ControlPlane(StateStore store, EndpointRegistry registry, InstanceProvider provider, VariantMeterRegistry meters,
                         Scheduler scheduler, Executor shadowExecutor, Settings settings) {
         this.json = new ObjectMapper();
         this.store = store;

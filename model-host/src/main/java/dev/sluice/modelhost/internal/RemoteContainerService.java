@@ -79,17 +79,29 @@ public final class RemoteContainerService implements InferenceService {
                 return;
             }
             Channel channel = acquired.getNow();
-            Runnable exchange = () -> new RemoteExchange(endpoint, requestTimeout, clientClosed)
-                    .start(channel, http, pools.releaser(pool))
-                    .whenComplete((answer, failure) -> {
-                        if (failure != null) {
-                            result.completeExceptionally(SluiceException.from(failure));
-                        } else if (answer.isSuccess()) {
-                            result.complete(toResponse(answer));
-                        } else {
-                            result.completeExceptionally(RemoteFailures.containerError(answer.status(), answer.body()));
-                        }
-                    });
+            RemoteExchange.Releaser releaser = pools.releaser(pool);
+            Runnable exchange = () -> {
+                try {
+                    new RemoteExchange(endpoint, requestTimeout, clientClosed)
+                            .start(channel, http, releaser)
+                            .whenComplete((answer, failure) -> {
+                                if (failure != null) {
+                                    result.completeExceptionally(SluiceException.from(failure));
+                                } else if (answer.isSuccess()) {
+                                    result.complete(toResponse(answer));
+                                } else {
+                                    result.completeExceptionally(
+                                            RemoteFailures.containerError(answer.status(), answer.body()));
+                                }
+                            });
+                } catch (RuntimeException bug) { // a broken invariant must still answer and give the connection back
+                    if (http.refCnt() > 0) {
+                        ReferenceCountUtil.release(http);
+                    }
+                    releaser.release(channel, false);
+                    result.completeExceptionally(SluiceException.from(bug));
+                }
+            };
             EventLoop loop = channel.eventLoop();
             if (loop.inEventLoop()) {
                 exchange.run();

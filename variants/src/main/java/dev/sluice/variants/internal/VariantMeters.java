@@ -10,8 +10,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -22,11 +20,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * during a blue/green deployment the old and the new fleet often carry identical tags (same variant name, same
  * model, other instances). Were each owner to remove "its" meters on close, retiring the old fleet would take the
  * new fleet's meters off {@code /metrics} while the new fleet keeps counting into detached objects. So the meters
- * are leased: the last owner to close removes them. The lease table is keyed by registry (weakly, so a registry
- * nobody references is not kept alive) and touched only when a variant is created or closed, never per request.
+ * are leased: the last owner to close removes them. The lease table lives in the server's
+ * {@code VariantMeterRegistry}, which serialises leasing; nothing here is touched per request except the meters.
  */
 public final class VariantMeters {
-    private static final Map<MeterRegistry, Map<List<String>, VariantMeters>> LEASES = new WeakHashMap<>();
 
     private final MeterRegistry registry;
     private final List<String> key;
@@ -42,12 +39,15 @@ public final class VariantMeters {
     private final AtomicInteger instances = new AtomicInteger();
     /** Guarded by {@code this}. */
     private final Map<String, InstanceLease> instanceCounters = new HashMap<>();
-    /** Guarded by {@link #LEASES}. */
+    private final java.util.function.Consumer<VariantMeters> onLastRelease;
+    /** Guarded by the owning VariantMeterRegistry. */
     private int owners;
 
-    private VariantMeters(MeterRegistry registry, List<String> key) {
+    public VariantMeters(MeterRegistry registry, List<String> key,
+                         java.util.function.Consumer<VariantMeters> onLastRelease) {
         this.registry = registry;
-        this.key = key;
+        this.key = List.copyOf(key);
+        this.onLastRelease = onLastRelease;
         this.tags = Tags.of("endpoint", key.get(0), "variant", key.get(1), "model", key.get(2));
         this.invocations = Counter.builder("sluice.invocations")
                 .description("Invocations (SageMaker Invocations)").tags(tags).register(registry);
@@ -75,40 +75,27 @@ public final class VariantMeters {
                 weight, instanceCount);
     }
 
-    /** Takes a lease on the meters for these tags, registering them if nobody holds them yet. */
-    public static VariantMeters acquire(MeterRegistry registry, String endpoint, String variant, String model) {
-        Objects.requireNonNull(registry, "registry");
-        List<String> key = List.of(endpoint, variant, model);
-        synchronized (LEASES) {
-            VariantMeters meters = LEASES.computeIfAbsent(registry, r -> new HashMap<>())
-                    .computeIfAbsent(key, k -> new VariantMeters(registry, k));
-            meters.owners++;
-            return meters;
-        }
+    public List<String> key() {
+        return key;
     }
 
-    /** Gives a lease back; the last one out removes every meter, per-instance counters included. */
-    public void release() {
-        // Removal happens under the lease lock so that an owner acquiring the same tags meanwhile registers fresh
-        // meters instead of being handed ones about to be removed.
-        synchronized (LEASES) {
-            if (--owners > 0) {
-                return;
-            }
-            Map<List<String>, VariantMeters> byKey = LEASES.get(registry);
-            if (byKey != null) {
-                byKey.remove(key, this);
-                if (byKey.isEmpty()) {
-                    LEASES.remove(registry);
-                }
-            }
-            List<Meter> toRemove = new ArrayList<>(variantMeters);
-            synchronized (this) {
-                instanceCounters.values().forEach(lease -> toRemove.add(lease.counter));
-                instanceCounters.clear();
-            }
-            toRemove.forEach(registry::remove);
+    /** Called by the owning VariantMeterRegistry under its lock. */
+    public void lease() {
+        owners++;
+    }
+
+    /** Called by the owning VariantMeterRegistry under its lock; the last one out removes every meter. */
+    public void releaseLease() {
+        if (--owners > 0) {
+            return;
         }
+        onLastRelease.accept(this);
+        List<Meter> toRemove = new ArrayList<>(variantMeters);
+        synchronized (this) {
+            instanceCounters.values().forEach(lease -> toRemove.add(lease.counter));
+            instanceCounters.clear();
+        }
+        toRemove.forEach(registry::remove);
     }
 
     public Counter invocations() {

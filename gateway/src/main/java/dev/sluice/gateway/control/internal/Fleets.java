@@ -10,7 +10,7 @@ import dev.sluice.gateway.control.InstanceProvider;
 import dev.sluice.variants.InstancePool;
 import dev.sluice.variants.RoutingStrategy;
 import dev.sluice.variants.VariantMetrics;
-import io.micrometer.core.instrument.MeterRegistry;
+import dev.sluice.variants.VariantMeterRegistry;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,10 +25,10 @@ import java.util.function.Function;
  */
 public final class Fleets {
     private final InstanceProvider provider;
-    private final MeterRegistry meters;
+    private final VariantMeterRegistry meters;
     private final Executor controlPlane;
 
-    public Fleets(InstanceProvider provider, MeterRegistry meters, Executor controlPlane) {
+    public Fleets(InstanceProvider provider, VariantMeterRegistry meters, Executor controlPlane) {
         this.provider = provider;
         this.meters = meters;
         this.controlPlane = controlPlane;
