@@ -37,6 +37,13 @@ class ServeCommandTest {
     }
 
     @Test
+    void noDemoLeavesOnlyControlPlaneEndpoints() {
+        assertThat(parse("--no-demo").models()).isEmpty();
+        assertThat(parse("--no-demo").defaultModel()).isEmpty();
+        assertThat(parse("--no-demo", "--model", "m=/m.onnx").models()).hasSize(1);
+    }
+
+    @Test
     void modelsKeepTheirOrderAndTheFirstIsTheDefault() {
         ServerConfig config = parse("--port", "9000", "--admin-port", "9001", "--model", "b=/m/b.onnx",
                 "--model", "a=/m/a.tar.gz", "--max-batch-size", "8", "--max-batch-delay-ms", "2.5", "--workers", "3");

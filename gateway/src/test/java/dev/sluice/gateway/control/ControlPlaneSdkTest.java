@@ -79,6 +79,11 @@ class ControlPlaneSdkTest {
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("A", 0.7f, 1),
                         org.assertj.core.groups.Tuple.tuple("B", 0.3f, 1));
 
+        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(admin("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).containsPattern("sluice_variant_weight\\{endpoint=\"ab\",model=\"ab-a\",variant=\"A\"\\} 0\\.7")
+                .containsPattern("sluice_variant_instances\\{endpoint=\"ab\",model=\"ab-b\",variant=\"B\"\\} 1\\.0");
+
         Map<String, Integer> split = countVariants("ab", 1000);
         assertThat(split.get("A") / 1000.0).isBetween(0.68, 0.72);
         assertThat(split.get("B") / 1000.0).isBetween(0.28, 0.32);
@@ -93,12 +98,19 @@ class ControlPlaneSdkTest {
             sdk.sageMaker.updateEndpointWeightsAndCapacities(b -> b.endpointName("ab").desiredWeightsAndCapacities(
                     DesiredWeightAndCapacity.builder().variantName("A").desiredWeight(0f).build(),
                     DesiredWeightAndCapacity.builder().variantName("B").desiredWeight(1f).build()));
-            load.awaitRequests(load.ok.get() + 500);
+            long before = load.ok.get();
+            load.awaitRequests(before + 2000);
             load.stop();
+            assertThat(load.ok.get()).isGreaterThan(before + 1000);
             assertThat(load.failures.get()).as("failed requests across the weight change: %s", load.lastFailure)
                     .isZero();
         }
         assertThat(countVariants("ab", 200)).containsOnlyKeys("B");
+        String after = HttpClient.newHttpClient().send(HttpRequest.newBuilder(admin("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(after).containsPattern("sluice_variant_weight\\{endpoint=\"ab\",model=\"ab-a\",variant=\"A\"\\} 0\\.0")
+                .containsPattern("sluice_invocations_total\\{endpoint=\"ab\",model=\"ab-b\",variant=\"B\"\\} \\d+")
+                .contains("sluice_instance_invocations_total{endpoint=\"ab\",instance=\"B-0\"");
 
         // Capacity: a second instance for B, live.
         sdk.sageMaker.updateEndpointWeightsAndCapacities(b -> b.endpointName("ab").desiredWeightsAndCapacities(
