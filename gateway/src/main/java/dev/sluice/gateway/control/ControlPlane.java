@@ -221,12 +221,8 @@ public final class ControlPlane implements AutoCloseable {
         Stored<ModelDefinition> model = model(name);
         ObjectNode out = json.createObjectNode();
         out.put("ModelName", name);
-        for (String field : List.of("PrimaryContainer", "Containers", "InferenceExecutionConfig",
-                "ExecutionRoleArn", "EnableNetworkIsolation")) {
-            if (model.request().has(field)) {
-                out.set(field, model.request().get(field));
-            }
-        }
+        copy(model.request(), out, "PrimaryContainer", "Containers", "InferenceExecutionConfig", "ExecutionRoleArn",
+                "EnableNetworkIsolation");
         out.set("CreationTime", Resources.time(model.createdAt()));
         out.put("ModelArn", arns.arn("model", name));
         return out;
@@ -285,12 +281,8 @@ public final class ControlPlane implements AutoCloseable {
         ObjectNode out = json.createObjectNode();
         out.put("EndpointConfigName", name);
         out.put("EndpointConfigArn", arns.arn("endpoint-config", name));
-        for (String field : List.of("ProductionVariants", "ShadowProductionVariants", "DataCaptureConfig",
-                "AsyncInferenceConfig", "KmsKeyId")) {
-            if (config.request().has(field)) {
-                out.set(field, config.request().get(field));
-            }
-        }
+        copy(config.request(), out, "ProductionVariants", "ShadowProductionVariants", "DataCaptureConfig",
+                "AsyncInferenceConfig", "KmsKeyId");
         out.set("CreationTime", Resources.time(config.createdAt()));
         return out;
     }
@@ -493,10 +485,7 @@ public final class ControlPlane implements AutoCloseable {
         String name = HostingShapes.requireName(request, "EndpointName");
         String configName = HostingShapes.requireName(request, "EndpointConfigName");
         LiveEndpoint e = endpoint(name);
-        if (!IN_SERVICE.equals(e.status)) {
-            throw validation("Cannot update in-progress endpoint \"" + arns.arn("endpoint", name)
-                    + "\" (status " + e.status + ").");
-        }
+        requireInService(e);
         Stored<EndpointConfigDefinition> config = config(configName);
         JsonNode deploymentNode = request.get("DeploymentConfig");
         DeploymentConfig deployment = HostingShapes.parseDeploymentConfig(deploymentNode);
@@ -638,10 +627,7 @@ public final class ControlPlane implements AutoCloseable {
         String name = HostingShapes.requireName(request, "EndpointName");
         LiveEndpoint e = endpoint(name);
         List<DesiredWeightAndCapacity> desired = HostingShapes.parseDesiredWeightsAndCapacities(request);
-        if (!IN_SERVICE.equals(e.status)) {
-            throw validation("Cannot update in-progress endpoint \"" + arns.arn("endpoint", name)
-                    + "\" (status " + e.status + ").");
-        }
+        requireInService(e);
         List<String> unknown = desired.stream().map(DesiredWeightAndCapacity::variantName)
                 .filter(v -> e.fleet.variant(v) == null).toList();
         if (!unknown.isEmpty()) {
@@ -781,6 +767,22 @@ public final class ControlPlane implements AutoCloseable {
             out.put("NextToken", Resources.encodeToken(end));
         }
         return out;
+    }
+
+    /** Describe* echoes what Create* was given, as SageMaker does. */
+    private static void copy(JsonNode request, ObjectNode out, String... fields) {
+        for (String field : fields) {
+            if (request.has(field)) {
+                out.set(field, request.get(field));
+            }
+        }
+    }
+
+    private void requireInService(LiveEndpoint e) {
+        if (!IN_SERVICE.equals(e.status)) {
+            throw validation("Cannot update in-progress endpoint \"" + arns.arn("endpoint", e.name)
+                    + "\" (status " + e.status + ").");
+        }
     }
 
     private ObjectNode object(String field, String value) {
