@@ -13,6 +13,8 @@ public enum ErrorCode {
     METHOD_NOT_ALLOWED("MethodNotAllowed", 405),
     PAYLOAD_TOO_LARGE("PayloadTooLarge", 413),
     NOT_ACCEPTABLE("NotAcceptable", 406),
+    /** Multi-model container API: {@code POST /models} for a model that is already loaded. */
+    ALREADY_LOADED("Conflict", 409),
     UNSUPPORTED_MEDIA_TYPE("UnsupportedMediaType", 415),
     MODEL_ERROR("ModelError", 424),
     MODEL_NOT_READY("ModelNotReadyException", 429),
