@@ -2,10 +2,9 @@ package dev.sluice.cli;
 
 import dev.sluice.core.config.BatchingConfig;
 import dev.sluice.core.config.ModelConfig;
+import dev.sluice.core.config.MultiModelConfig;
 import dev.sluice.core.config.RunnerConfig;
 import dev.sluice.core.config.ServerConfig;
-import dev.sluice.gateway.SluiceServer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,11 +12,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import sun.misc.Signal;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code sluice serve}: the data plane on 8080 and the admin port on 8081. With no model arguments it serves the
@@ -26,16 +25,11 @@ import sun.misc.Signal;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Serve models over SageMaker's container contract (/ping, /invocations) and OIP v2.")
 final class ServeCommand implements Callable<Integer> {
-    private static final AtomicBoolean SERVING = new AtomicBoolean();
+    @Spec
+    CommandSpec spec;
 
-    @Option(names = "--port", description = "Data-plane port (default ${DEFAULT-VALUE}).")
-    Integer port;
-
-    @Option(names = "--admin-port", description = "Admin port: /metrics, /ping (default 8081).")
-    Integer adminPort;
-
-    @Option(names = "--bind", description = "Address to bind (default 0.0.0.0).")
-    String bind;
+    @Mixin
+    ServerOptions server = new ServerOptions();
 
     @Option(names = "--model", paramLabel = "NAME=PATH",
             description = "Serve an ONNX model (.onnx, a directory holding one, or model.tar.gz). Repeatable; the "
@@ -46,47 +40,27 @@ final class ServeCommand implements Callable<Integer> {
             description = "Serve a sentence-embedding model (directory with an .onnx and tokenizer.json). Repeatable.")
     Map<String, String> embeddingModels = new LinkedHashMap<>();
 
+    @Option(names = "--multi-model", paramLabel = "NAME=PREFIX",
+            description = "Serve a multi-model endpoint: models under PREFIX (a directory or s3://bucket/prefix/), "
+                    + "each loaded on first use of X-Amzn-SageMaker-Target-Model. Repeatable.")
+    Map<String, String> multiModels = new LinkedHashMap<>();
+
+    @Mixin
+    MultiModelOptions multiModelOptions = new MultiModelOptions();
+
     @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON config file.")
     Path config;
 
-    @Option(names = "--max-payload-mb", description = "Largest request body in MB (default 6).")
-    Double maxPayloadMb;
-
-    @Option(names = "--workers", description = "Runner threads per model (default: number of cores).")
-    Integer workers;
-
-    @Option(names = "--intra-op-threads", description = "ONNX Runtime intra-op threads per runner (default 0).")
-    Integer intraOpThreads;
-
-    @Option(names = "--queue-capacity", description = "Requests queued per model before 503 (default 512).")
-    Integer queueCapacity;
-
-    @Option(names = "--max-batch-size", description = "Dynamic batching: most rows per batch (default 32).")
-    Integer maxBatchSize;
-
-    @Option(names = "--max-batch-delay-ms", description = "Dynamic batching: longest wait to fill a batch (default 0).")
-    Double maxBatchDelayMs;
-
-    @Option(names = "--no-batching", description = "Turn dynamic batching off.")
-    boolean noBatching;
-
-    @Option(names = "--drain-seconds", description = "SIGTERM drain window (default 30).")
-    Integer drainSeconds;
-
-    @Option(names = "--work-dir", description = "Where model archives are unpacked (default ~/.sluice/work).")
-    Path workDir;
+    @Mixin
+    RunnerOptions runnerOptions = new RunnerOptions();
 
     @Option(names = "--data-dir", description = "Where the control plane keeps models, endpoint configs and "
             + "endpoints across restarts (default ~/.sluice/state).")
     Path dataDir;
 
-    @Option(names = "--no-demo", description = "Without --model arguments, serve only control-plane endpoints "
-            + "instead of the built-in MiniLM demo.")
+    @Option(names = "--no-demo", description = "Without --model or --multi-model arguments, serve only control-plane "
+            + "endpoints instead of the built-in MiniLM demo.")
     boolean noDemo;
-
-    static boolean isServing() {
-        return SERVING.get();
-    }
 
     @Override
     public Integer call() throws Exception {
@@ -94,44 +68,18 @@ final class ServeCommand implements Callable<Integer> {
         try {
             serverConfig = toServerConfig();
         } catch (IllegalArgumentException e) {
-            System.err.println("sluice serve: " + e.getMessage());
+            spec.commandLine().getErr().println("sluice serve: " + e.getMessage());
             return 2;
         }
-        Path work = workDir != null ? workDir : Path.of(System.getProperty("user.home"), ".sluice", "work");
-        Files.createDirectories(work);
         Path data = dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".sluice", "state");
-        SluiceServer server = SluiceServer.start(serverConfig, work, data);
-        installSignalHandlers(server, serverConfig.drainTimeout());
-        System.out.printf("sluice: data plane on port %d, admin on port %d; loading %d model(s)%n", server.port(),
-                server.adminPort(), serverConfig.models().size());
-        try {
-            server.modelsLoaded().get();
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            if (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
-                cause = cause.getCause();
-            }
-            System.err.println("sluice serve: a model failed to load: " + cause.getMessage());
-            server.close();
-            return 1;
-        }
-        System.out.printf("sluice: ready (%s); control plane state in %s%n", String.join(", ",
-                serverConfig.models().stream().map(ModelConfig::name).toList()), data);
-        SERVING.set(true);
-        return 0;
+        return ServerLauncher.launch("serve", serverConfig, server.workDirOrDefault(), data,
+                spec.commandLine().getErr());
     }
 
     ServerConfig toServerConfig() {
         ConfigFile file = config != null ? ConfigFile.read(config) : null;
-        RunnerConfig defaults = RunnerConfig.defaults();
-        RunnerConfig runners = new RunnerConfig(
-                workers != null ? workers : defaults.workers(),
-                intraOpThreads != null ? intraOpThreads : defaults.intraOpThreads(),
-                queueCapacity != null ? queueCapacity : defaults.queueCapacity());
-        BatchingConfig batching = noBatching ? BatchingConfig.disabled() : new BatchingConfig(true,
-                maxBatchSize != null ? maxBatchSize : BatchingConfig.DEFAULT_MAX_BATCH_SIZE,
-                ConfigFile.delay(maxBatchDelayMs),
-                List.of());
+        RunnerConfig runners = runnerOptions.runners();
+        BatchingConfig batching = runnerOptions.batching();
 
         List<ModelConfig> modelConfigs = new ArrayList<>();
         models.forEach((name, path) -> modelConfigs.add(new ModelConfig(name, path, ModelConfig.PIPELINE_TENSOR,
@@ -143,7 +91,18 @@ final class ServeCommand implements Callable<Integer> {
                 modelConfigs.add(m.toConfig(runners));
             }
         }
-        if (modelConfigs.isEmpty() && !noDemo) {
+        List<MultiModelConfig> multiModelConfigs = new ArrayList<>();
+        RunnerConfig multiModelRunners = runnerOptions.runners(MultiModelConfig.DEFAULT_RUNNERS);
+        multiModels.forEach((name, prefix) -> multiModelConfigs.add(new MultiModelConfig(name, prefix,
+                multiModelOptions.memoryBudgetOrDefault(), multiModelOptions.cacheEnabled(),
+                ModelConfig.PIPELINE_TENSOR, multiModelRunners, batching, Map.of())));
+        if (multiModelConfigs.isEmpty() && file != null && file.multiModels() != null) {
+            for (ConfigFile.MultiModel m : file.multiModels()) {
+                multiModelConfigs.add(m.toConfig(multiModelRunners, batching, multiModelOptions.memoryBudget,
+                        multiModelOptions.cache));
+            }
+        }
+        if (modelConfigs.isEmpty() && multiModelConfigs.isEmpty() && !noDemo) {
             ModelConfig demo = ModelConfig.demoEmbedding();
             // The demo keeps its own batching setting: see ModelConfig.demoEmbedding().
             modelConfigs.add(new ModelConfig(demo.name(), demo.source(), demo.pipeline(), runners, demo.batching(),
@@ -153,44 +112,20 @@ final class ServeCommand implements Callable<Integer> {
         Integer fileAdmin = file == null ? null : file.adminPort();
         Double fileMb = file == null ? null : file.maxPayloadMb();
         Integer fileDrain = file == null ? null : file.drainTimeoutSeconds();
-        double mb = firstNonNull(maxPayloadMb, fileMb, 6.0);
+        double mb = firstNonNull(server.maxPayloadMb, fileMb, 6.0);
         return new ServerConfig(
-                bind != null ? bind : file != null ? file.bindAddress() : null,
-                firstNonNull(port, filePort, ServerConfig.DEFAULT_PORT),
-                firstNonNull(adminPort, fileAdmin, ServerConfig.DEFAULT_ADMIN_PORT),
+                server.bind != null ? server.bind : file != null ? file.bindAddress() : null,
+                firstNonNull(server.port, filePort, ServerConfig.DEFAULT_PORT),
+                firstNonNull(server.adminPort, fileAdmin, ServerConfig.DEFAULT_ADMIN_PORT),
                 (long) (mb * 1024 * 1024),
-                Duration.ofSeconds(firstNonNull(drainSeconds, fileDrain, 30)),
-                modelConfigs);
+                Duration.ofSeconds(firstNonNull(server.drainSeconds, fileDrain, 30)),
+                modelConfigs,
+                multiModelConfigs,
+                multiModelOptions.s3(file == null ? null : file.s3()),
+                ServerConfig.Role.GATEWAY);
     }
 
     private static <T> T firstNonNull(T a, T b, T c) {
         return a != null ? a : b != null ? b : c;
-    }
-
-    /**
-     * SIGTERM/SIGINT: drain and exit 0, as SageMaker's container contract expects (it sends SIGKILL 30 s after
-     * SIGTERM). A JVM shutdown hook alone would exit with 143, so the signal is handled directly.
-     */
-    private static void installSignalHandlers(SluiceServer server, Duration drain) {
-        AtomicBoolean stopping = new AtomicBoolean();
-        Runnable stop = () -> {
-            if (!stopping.compareAndSet(false, true)) {
-                return;
-            }
-            Thread t = new Thread(() -> {
-                System.out.println("sluice: stopping, draining in-flight requests (up to " + drain.toSeconds() + " s)");
-                int code = 0;
-                try {
-                    boolean drained = server.shutdown(drain);
-                    System.out.println(drained ? "sluice: stopped" : "sluice: stopped with requests cut off");
-                } catch (InterruptedException e) {
-                    code = 1;
-                }
-                System.exit(code);
-            }, "sluice-shutdown");
-            t.start();
-        };
-        Signal.handle(new Signal("TERM"), s -> stop.run());
-        Signal.handle(new Signal("INT"), s -> stop.run());
     }
 }

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.core.config.ModelConfig;
+import dev.sluice.core.config.MultiModelConfig;
+import dev.sluice.core.config.S3Config;
 import dev.sluice.core.config.ServerConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -116,5 +119,74 @@ class ServeCommandTest {
                 "--work-dir", dir.resolve("work").toString(), "--data-dir", dir.resolve("state").toString(),
                 "--model", "m=" + dir.resolve("missing.onnx"));
         assertThat(code).isNotZero();
+    }
+
+    @Test
+    void multiModelEndpointsWithMemoryCacheAndS3Options() {
+        ServerConfig config = parse("--multi-model", "mme=/models/", "--multi-model", "remote=s3://bucket/p/",
+                "--model-memory-budget", "512m", "--model-cache", "disabled", "--s3-endpoint", "http://minio:9000",
+                "--s3-path-style", "--s3-region", "eu-west-1");
+        assertThat(config.role()).isEqualTo(ServerConfig.Role.GATEWAY);
+        // A multi-model endpoint is something to serve: no demo beside it.
+        assertThat(config.models()).isEmpty();
+        assertThat(config.multiModels()).extracting(MultiModelConfig::name).containsExactly("mme", "remote");
+        MultiModelConfig remote = config.multiModels().get(1);
+        assertThat(remote.prefix()).isEqualTo("s3://bucket/p/");
+        assertThat(remote.memoryBudgetBytes()).isEqualTo(512L << 20);
+        assertThat(remote.cacheEnabled()).isFalse();
+        assertThat(remote.runners()).isEqualTo(MultiModelConfig.DEFAULT_RUNNERS);
+        assertThat(config.s3()).isEqualTo(new S3Config(URI.create("http://minio:9000"), true, "eu-west-1"));
+        assertThat(config.containerModels()).isEmpty();
+    }
+
+    @Test
+    void multiModelsAndS3FromTheConfigFile() throws Exception {
+        Path file = dir.resolve("sluice.yaml");
+        Files.writeString(file, """
+                models:
+                  - name: mlp
+                    source: /models/mlp.onnx
+                multiModels:
+                  - name: mme
+                    prefix: /models/many/
+                    memoryBudget: 2g
+                    cache: disabled
+                  - name: small
+                    prefix: s3://bucket/small/
+                    memoryBudget: 1048576
+                    cache: true
+                    workers: 2
+                s3: {endpoint: "http://localhost:9000", pathStyle: true, region: us-west-2}
+                """);
+        ServerConfig config = parse("--config", file.toString(), "--s3-region", "eu-central-1");
+        assertThat(config.defaultModel().orElseThrow().name()).isEqualTo("mlp");
+        MultiModelConfig mme = config.multiModels().get(0);
+        assertThat(mme.memoryBudgetBytes()).isEqualTo(2L << 30);
+        assertThat(mme.cacheEnabled()).isFalse();
+        MultiModelConfig small = config.multiModels().get(1);
+        assertThat(small.memoryBudgetBytes()).isEqualTo(1_048_576L);
+        assertThat(small.cacheEnabled()).isTrue();
+        assertThat(small.runners().workers()).isEqualTo(2);
+        assertThat(config.s3()).isEqualTo(new S3Config(URI.create("http://localhost:9000"), true, "eu-central-1"));
+        // The entry's own budget wins over the command line's, as an entry's workers do over --workers.
+        assertThat(parse("--config", file.toString(), "--model-memory-budget", "1g").multiModels().get(0)
+                .memoryBudgetBytes()).isEqualTo(2L << 30);
+        assertThat(parse("--config", file.toString(), "--multi-model", "cli=/p").multiModels())
+                .extracting(MultiModelConfig::name).containsExactly("cli");
+    }
+
+    @Test
+    void multiModelMistakesAreNamed() throws Exception {
+        Path file = dir.resolve("bad.yaml");
+        Files.writeString(file, "multiModels:\n  - name: mme\n    prefix: /p\n    memoryBudget: lots\n");
+        assertThatThrownBy(() -> parse("--config", file.toString())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("multiModels 'mme': memoryBudget 'lots' is not a size");
+        Files.writeString(file, "multiModels:\n  - name: mme\n    prefix: /p\n    cache: maybe\n");
+        assertThatThrownBy(() -> parse("--config", file.toString())).hasMessageContaining("multiModels 'mme': cache");
+        Files.writeString(file, "multiModels:\n  - name: mme\n    prefix: /p\n    memoryBudet: 1g\n");
+        assertThatThrownBy(() -> parse("--config", file.toString())).hasMessageContaining("memoryBudet");
+        assertThatThrownBy(() -> parse("--model", "m=/m.onnx", "--multi-model", "m=/p"))
+                .hasMessageContaining("'m' is used twice");
+        assertThatThrownBy(() -> parse("--multi-model", "bad_name=/p")).hasMessageContaining("bad_name");
     }
 }

@@ -1,7 +1,9 @@
 package dev.sluice.gateway;
 
+import dev.sluice.gateway.internal.ContainerModelsService;
 import dev.sluice.gateway.internal.DataPlaneInitializer;
 import dev.sluice.gateway.internal.ServerState;
+import dev.sluice.modelhost.MultiModelHost;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -21,8 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Netty data plane: {@code /ping}, {@code /invocations}, {@code /endpoints/{name}/invocations} and the OIP v2
- * REST routes. Uses epoll where the native transport loads (Linux), NIO elsewhere.
+ * The Netty data plane: {@code /ping}, {@code /invocations}, {@code /endpoints/{name}/invocations}, the OIP v2
+ * REST routes and, on a multi-model host, the container API ({@code /models}). Uses epoll where the native transport
+ * loads (Linux), NIO elsewhere.
  */
 public final class DataPlaneServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DataPlaneServer.class);
@@ -45,6 +48,16 @@ public final class DataPlaneServer implements AutoCloseable {
      */
     public static DataPlaneServer start(String host, int port, int maxPayloadBytes, int ioThreads,
                                         EndpointRegistry endpoints) throws InterruptedException {
+        return start(host, port, maxPayloadBytes, ioThreads, endpoints, null);
+    }
+
+    /**
+     * @param containerModels the model set whose multi-model container API ({@code /models}) this port serves; null
+     *                        for none ({@code /models} then answers 404)
+     */
+    public static DataPlaneServer start(String host, int port, int maxPayloadBytes, int ioThreads,
+                                        EndpointRegistry endpoints, MultiModelHost containerModels)
+            throws InterruptedException {
         boolean epoll = Epoll.isAvailable() && !Boolean.getBoolean("sluice.nio");
         var factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sluice-accept"), factory);
@@ -63,7 +76,8 @@ public final class DataPlaneServer implements AutoCloseable {
                     .childOption(ChannelOption.SO_KEEPALIVE, true)
                     // Reads are requested explicitly, one request at a time (see InvocationHandler).
                     .childOption(ChannelOption.AUTO_READ, false)
-                    .childHandler(new DataPlaneInitializer(endpoints, state, maxPayloadBytes));
+                    .childHandler(new DataPlaneInitializer(endpoints, state, maxPayloadBytes,
+                            containerModels == null ? null : new ContainerModelsService(containerModels)));
             Channel channel = bootstrap.bind(new InetSocketAddress(host, port)).sync().channel();
             DataPlaneServer server = new DataPlaneServer(boss, workers, channel, state);
             LOG.info("data plane listening on {} ({})", channel.localAddress(), epoll ? "epoll" : "nio");

@@ -2,10 +2,15 @@ package dev.sluice.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.core.codec.CodecRegistry;
+import dev.sluice.core.InferenceService;
 import dev.sluice.core.config.ModelConfig;
+import dev.sluice.core.config.MultiModelConfig;
 import dev.sluice.core.config.ServerConfig;
+import dev.sluice.core.tensor.ModelSignature;
 import dev.sluice.modelhost.HostedModel;
 import dev.sluice.modelhost.ModelHost;
+import dev.sluice.modelhost.ModelStores;
+import dev.sluice.modelhost.MultiModelHost;
 import dev.sluice.modelhost.RemoteHostClient;
 import dev.sluice.gateway.control.ControlPlane;
 import dev.sluice.gateway.control.StateStore;
@@ -35,16 +40,22 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One serving process: model host, data plane and admin port, wired from a {@link ServerConfig}. The ports are
  * bound before the models finish loading so that {@code /ping} can answer 503 while they load, as SageMaker's
- * health check expects. The admin port also carries the SageMaker control plane, whose state lives in the data
- * directory and is restored on start.
+ * health check expects. A gateway's admin port also carries the SageMaker control plane, whose state lives in the
+ * data directory and is restored on start; a standalone host ({@link ServerConfig.Role#HOST}) has none, and serves
+ * the multi-model container API on its data port instead when it serves a multi-model set.
  */
 public final class SluiceServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SluiceServer.class);
@@ -62,13 +73,18 @@ public final class SluiceServer implements AutoCloseable {
     private final CompletableFuture<Void> modelsLoaded;
     private final JvmGcMetrics gcMetrics;
     private final Background background;
+    /** Null on a host. */
     private final ControlPlane controlPlane;
     private final CompletableFuture<Void> restored;
+    private final Map<String, MultiModelHost> multiModels;
 
-    /** Threads and clients the server owns besides the ports and the model host. */
-    private record Background(ScheduledExecutorService timers, ExecutorService shadows, RemoteHostClient remote)
-            implements AutoCloseable {
-        static Background start() {
+    /**
+     * Threads and clients the server owns besides the ports and the model host. The model stores are shared by the
+     * model host and every multi-model set on it, so the server owns them and closes them last.
+     */
+    private record Background(ScheduledExecutorService timers, ExecutorService shadows, RemoteHostClient remote,
+                              ModelStores stores) implements AutoCloseable {
+        static Background start(ModelStores stores) {
             ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
                     task -> Thread.ofPlatform().name("sluice-deployments").daemon(true).unstarted(task));
             // Shadow comparisons are best effort: when they cannot keep up they are dropped, never queued unboundedly.
@@ -77,7 +93,7 @@ public final class SluiceServer implements AutoCloseable {
                     task -> Thread.ofPlatform().name("sluice-shadow-compare").daemon(true).unstarted(task),
                     new ThreadPoolExecutor.DiscardPolicy());
             return new Background(timers, shadows, new RemoteHostClient(null, null,
-                    RemoteHostClient.Settings.defaults()));
+                    RemoteHostClient.Settings.defaults()), stores);
         }
 
         @Override
@@ -86,12 +102,18 @@ public final class SluiceServer implements AutoCloseable {
             timers.shutdownNow();
             shadows.shutdownNow();
         }
+
+        /** After the model host: its models may hold leases on downloaded artifacts until they are closed. */
+        void closeStores() {
+            stores.close();
+        }
     }
 
     private SluiceServer(ServerConfig config, PrometheusMeterRegistry registry, ModelHost host,
                          EndpointRegistry endpoints, DataPlaneServer dataPlane, AdminServer admin,
                          CompletableFuture<Void> modelsLoaded, JvmGcMetrics gcMetrics, Background background,
-                         ControlPlane controlPlane, CompletableFuture<Void> restored) {
+                         ControlPlane controlPlane, CompletableFuture<Void> restored,
+                         Map<String, MultiModelHost> multiModels) {
         this.config = config;
         this.registry = registry;
         this.host = host;
@@ -103,6 +125,7 @@ public final class SluiceServer implements AutoCloseable {
         this.background = background;
         this.controlPlane = controlPlane;
         this.restored = restored;
+        this.multiModels = multiModels;
     }
 
     /** {@link #start(ServerConfig, Path, Path)} with the control-plane state under {@code workDir/state}. */
@@ -111,8 +134,9 @@ public final class SluiceServer implements AutoCloseable {
     }
 
     /**
-     * Binds both ports, starts loading every configured model and restores the control plane's endpoints from
-     * {@code dataDir}; see {@link #modelsLoaded()} and {@link #restored()}.
+     * Binds both ports, starts loading every configured model and, on a gateway, restores the control plane's
+     * endpoints from {@code dataDir} (a host has no control plane and does not touch it); see {@link #modelsLoaded()}
+     * and {@link #restored()}.
      */
     public static SluiceServer start(ServerConfig config, Path workDir, Path dataDir) throws InterruptedException {
         return start(config, workDir, dataDir, ControlPlane.Settings.defaults());
@@ -120,6 +144,12 @@ public final class SluiceServer implements AutoCloseable {
 
     public static SluiceServer start(ServerConfig config, Path workDir, Path dataDir,
                                      ControlPlane.Settings controlSettings) throws InterruptedException {
+        // Settings first: a bad prefix is refused before any thread or port exists.
+        Map<String, MultiModelHost.Settings> multiModelSettings = new LinkedHashMap<>();
+        config.multiModels().forEach(m -> multiModelSettings.put(m.name(), settings(m)));
+        ModelStores.Settings storeSettings = new ModelStores.Settings(config.s3().endpoint(), config.s3().pathStyle(),
+                config.s3().region(), workDir.resolve(ModelHost.STORE_CACHE_DIR),
+                ModelStores.Settings.DEFAULT_DISK_CACHE_BYTES);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -129,59 +159,92 @@ public final class SluiceServer implements AutoCloseable {
 
         EndpointRegistry endpoints = new EndpointRegistry();
         config.models().forEach(m -> endpoints.expect(m.name()));
-        ModelHost host = new ModelHost(workDir, registry, CodecRegistry.standard());
-        Background background = Background.start();
+        ModelStores stores = new ModelStores(storeSettings);
+        ModelHost host = new ModelHost(workDir, registry, CodecRegistry.standard(), stores);
+        Background background = Background.start(stores);
         Scheduler scheduler = Scheduler.system(background.timers());
         VariantMeterRegistry variantMeters = new VariantMeterRegistry(registry);
-        ControlPlane controlPlane = new ControlPlane(new StateStore(dataDir, new ObjectMapper()), endpoints,
-                new HostInstanceProvider(host, background.remote(), scheduler, REMOTE_STARTUP_TIMEOUT), variantMeters,
-                scheduler, background.shadows(), controlSettings);
+        boolean gateway = config.role() == ServerConfig.Role.GATEWAY;
+        ControlPlane controlPlane = gateway ? new ControlPlane(new StateStore(dataDir, new ObjectMapper()), endpoints,
+                new HostInstanceProvider(host, registry, background.remote(), scheduler, REMOTE_STARTUP_TIMEOUT),
+                variantMeters, scheduler, background.shadows(), controlSettings) : null;
+        // Creating a multi-model set loads nothing (each model loads on its first use), so it serves at once.
+        Map<String, MultiModelHost> multiModels = new LinkedHashMap<>();
+        multiModelSettings.forEach((name, settings) -> {
+            MultiModelHost models = new MultiModelHost(name, settings, host, registry);
+            multiModels.put(name, models);
+            endpoints.register(endpointFor(name, name, models.service(), new ModelSignature(List.of(), List.of()),
+                    variantMeters, background.shadows()));
+        });
+        MultiModelHost containerModels = config.containerModels().map(m -> multiModels.get(m.name())).orElse(null);
         int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
         DataPlaneServer dataPlane = null;
         AdminServer admin = null;
         try {
             dataPlane = DataPlaneServer.start(config.bindAddress(), config.port(), (int) config.maxPayloadBytes(),
-                    ioThreads, endpoints);
+                    ioThreads, endpoints, containerModels);
             DataPlaneServer plane = dataPlane;
             admin = AdminServer.start(config.bindAddress(), config.adminPort(), registry,
                     () -> endpoints.allReady() && !plane.state().isDraining(),
-                    router -> ControlPlaneRoutes.install(router, controlPlane, new ObjectMapper()));
+                    router -> {
+                        if (controlPlane != null) {
+                            ControlPlaneRoutes.install(router, controlPlane, new ObjectMapper());
+                        }
+                    });
         } catch (InterruptedException | RuntimeException e) {
             if (dataPlane != null) {
                 dataPlane.close();
             }
-            controlPlane.close();
+            if (controlPlane != null) {
+                controlPlane.close();
+            }
+            multiModels.values().forEach(MultiModelHost::close);
             background.close();
             host.close();
+            background.closeStores();
             throw e;
         }
-        CompletableFuture<Void> restored = controlPlane.restore();
+        CompletableFuture<Void> restored = controlPlane != null ? controlPlane.restore()
+                : CompletableFuture.completedFuture(null);
         List<CompletableFuture<HostedModel>> loads = new ArrayList<>();
         for (ModelConfig model : config.models()) {
             loads.add(host.load(model).thenApply(hosted -> {
-                endpoints.register(endpointFor(hosted, variantMeters, background.shadows()));
+                endpoints.register(endpointFor(hosted.name(), hosted.name(), hosted.service(), hosted.signature(),
+                        variantMeters, background.shadows()));
                 LOG.info("model '{}' ready", hosted.name());
                 return hosted;
             }));
         }
         CompletableFuture<Void> all = CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new));
         return new SluiceServer(config, registry, host, endpoints, dataPlane, admin, all, gcMetrics, background,
-                controlPlane, restored);
+                controlPlane, restored, Collections.unmodifiableMap(multiModels));
+    }
+
+    /** @throws IllegalArgumentException naming the endpoint, for a prefix the multi-model host cannot read from */
+    private static MultiModelHost.Settings settings(MultiModelConfig config) {
+        try {
+            return new MultiModelHost.Settings(config.prefix(),
+                    config.defaultMemoryBudget() ? MultiModelHost.Settings.defaultMemoryBudget()
+                            : config.memoryBudgetBytes(),
+                    MultiModelHost.Settings.DEFAULT_LOAD_WAIT, config.cacheEnabled(), config.pipeline(),
+                    config.runners(), config.batching(), config.options());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("multi-model endpoint '" + config.name() + "': " + e.getMessage(), e);
+        }
     }
 
     /**
-     * A model served from the command line is an endpoint of one variant ({@code AllTraffic}) with one instance,
-     * routed and metered exactly like an endpoint created through the control plane.
+     * A model or multi-model set served from the command line is an endpoint of one variant ({@code AllTraffic}) with
+     * one instance, routed and metered exactly like an endpoint created through the control plane.
      */
-    private static Endpoint endpointFor(HostedModel hosted, VariantMeterRegistry meters,
-                                        java.util.concurrent.Executor shadows) {
-        String name = hosted.name();
+    private static Endpoint endpointFor(String name, String modelName, InferenceService service,
+                                        ModelSignature signature, VariantMeterRegistry meters, Executor shadows) {
         InstancePool pool = new InstancePool(Endpoint.DEFAULT_VARIANT, RoutingStrategy.LEAST_OUTSTANDING_REQUESTS,
-                new VariantMetrics(meters, name, Endpoint.DEFAULT_VARIANT, name));
-        pool.add(new VariantInstance(name + "-1", hosted.service()));
+                new VariantMetrics(meters, name, Endpoint.DEFAULT_VARIANT, modelName));
+        pool.add(new VariantInstance(name + "-1", service));
         EndpointRouter router = new EndpointRouter(name, RoutingTable.of(
-                List.of(new VariantRoute(Endpoint.DEFAULT_VARIANT, name, 1.0, pool)), List.of()), shadows);
-        return new Endpoint(name, Endpoint.DEFAULT_VARIANT, name, PLATFORM, router, hosted.signature());
+                List.of(new VariantRoute(Endpoint.DEFAULT_VARIANT, modelName, 1.0, pool)), List.of()), shadows);
+        return new Endpoint(name, Endpoint.DEFAULT_VARIANT, modelName, PLATFORM, router, signature);
     }
 
     /** Completes once the control plane has read its state back and started every endpoint's fleet. */
@@ -189,8 +252,17 @@ public final class SluiceServer implements AutoCloseable {
         return restored;
     }
 
+    /** The SageMaker control plane of a gateway; a model host has none. */
     public ControlPlane controlPlane() {
+        if (controlPlane == null) {
+            throw new IllegalStateException("a model host has no control plane");
+        }
         return controlPlane;
+    }
+
+    /** The multi-model set served as endpoint {@code name}, if there is one. */
+    public Optional<MultiModelHost> multiModel(String name) {
+        return Optional.ofNullable(multiModels.get(name));
     }
 
     /** Completes when every configured model serves; fails with the first load failure. */
@@ -232,9 +304,14 @@ public final class SluiceServer implements AutoCloseable {
     public boolean shutdown(Duration drain) throws InterruptedException {
         boolean drained = dataPlane.shutdown(drain);
         admin.close();
-        controlPlane.close();
+        if (controlPlane != null) {
+            controlPlane.close();
+        }
+        // Before the model host: a multi-model set unloads its models through it.
+        multiModels.values().forEach(MultiModelHost::close);
         background.close();
         host.close();
+        background.closeStores();
         gcMetrics.close();
         registry.close();
         return drained;

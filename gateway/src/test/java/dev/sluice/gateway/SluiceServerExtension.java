@@ -2,6 +2,7 @@ package dev.sluice.gateway;
 
 import dev.sluice.core.config.BatchingConfig;
 import dev.sluice.core.config.ModelConfig;
+import dev.sluice.core.config.MultiModelConfig;
 import dev.sluice.core.config.RunnerConfig;
 import dev.sluice.core.config.ServerConfig;
 import java.io.IOException;
@@ -30,6 +31,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class SluiceServerExtension implements BeforeAllCallback, AfterAllCallback {
     private final List<Function<Path, ModelConfig>> models = new ArrayList<>();
+    private final List<Function<Path, MultiModelConfig>> multiModels = new ArrayList<>();
+    private ServerConfig.Role role = ServerConfig.Role.GATEWAY;
     private long maxPayloadBytes = ServerConfig.DEFAULT_MAX_PAYLOAD_BYTES;
     private Path dir;
     private SluiceServer server;
@@ -37,6 +40,18 @@ public final class SluiceServerExtension implements BeforeAllCallback, AfterAllC
 
     public SluiceServerExtension model(Function<Path, ModelConfig> model) {
         models.add(model);
+        return this;
+    }
+
+    /** A multi-model set made from the scratch directory (e.g. a prefix the function fills with fixtures). */
+    public SluiceServerExtension multiModel(Function<Path, MultiModelConfig> multiModel) {
+        multiModels.add(multiModel);
+        return this;
+    }
+
+    /** {@link ServerConfig.Role#HOST}: a standalone model host instead of a gateway. */
+    public SluiceServerExtension host() {
+        this.role = ServerConfig.Role.HOST;
         return this;
     }
 
@@ -55,7 +70,9 @@ public final class SluiceServerExtension implements BeforeAllCallback, AfterAllC
     public void beforeAll(ExtensionContext context) throws Exception {
         dir = Files.createTempDirectory("sluice-it");
         List<ModelConfig> configs = models.stream().map(m -> m.apply(dir)).toList();
-        ServerConfig config = new ServerConfig("127.0.0.1", 0, 0, maxPayloadBytes, Duration.ofSeconds(5), configs);
+        List<MultiModelConfig> multiConfigs = multiModels.stream().map(m -> m.apply(dir)).toList();
+        ServerConfig config = new ServerConfig("127.0.0.1", 0, 0, maxPayloadBytes, Duration.ofSeconds(5), configs,
+                multiConfigs, null, role);
         server = SluiceServer.start(config, dir.resolve("work"));
         server.modelsLoaded().get(120, TimeUnit.SECONDS);
     }
@@ -114,6 +131,26 @@ public final class SluiceServerExtension implements BeforeAllCallback, AfterAllC
 
     public HttpResponse<String> get(String path) {
         return get(uri(path));
+    }
+
+    /** Any method, with an optional JSON body. */
+    public HttpResponse<String> send(String method, URI uri, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        return send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    public HttpResponse<String> send(String method, String path, String body) {
+        return send(method, uri(path), body);
+    }
+
+    /** The scratch directory models and prefixes were written into. */
+    public Path dir() {
+        return dir;
     }
 
     private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) {

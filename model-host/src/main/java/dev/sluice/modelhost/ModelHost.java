@@ -12,6 +12,7 @@ import dev.sluice.modelhost.internal.OnnxModel;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.Pipelines;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -32,14 +33,20 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
- * Loads models and keeps them served: resolves the source, creates the ONNX Runtime runners and assembles the
- * pipeline {@link ModelConfig#pipeline()} names. Loading and unloading run on the host's own loader threads, never on
- * the caller's (it may be an event loop or a control-plane request).
+ * Loads models and keeps them served: localizes the source through {@link ModelStores} (S3 objects and prefixes are
+ * downloaded into its cache), resolves the model file, creates the ONNX Runtime runners and assembles the pipeline
+ * {@link ModelConfig#pipeline()} names. Loading and unloading run on the host's own loader threads, never on the
+ * caller's (it may be an event loop or a control-plane request).
  */
 public final class ModelHost implements AutoCloseable {
+    /** Time spent downloading a model's artifacts, per model (SageMaker's ModelDownloadingTime). */
+    public static final String DOWNLOAD_TIME_METRIC = "sluice.model.download.time";
+    /** Where the three-argument constructor keeps downloads, under the work directory. */
+    public static final String STORE_CACHE_DIR = "store-cache";
     private static final Logger LOG = LoggerFactory.getLogger(ModelHost.class);
     private static final int LOADER_THREADS = 2;
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
@@ -47,25 +54,54 @@ public final class ModelHost implements AutoCloseable {
     private final Path workDir;
     private final MeterRegistry registry;
     private final CodecRegistry codecs;
+    private final ModelStores stores;
+    private final boolean ownsStores;
     private final ThreadPoolExecutor loader;
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
     private volatile boolean closed;
 
-    /** A name taken by a model that is loading or loaded. */
-    private record Slot(ModelConfig config, long sequence, CompletableFuture<HostedModel> future) {
+    /**
+     * A name taken by a model that is loading or loaded, with what the model holds beyond its {@link HostedModel}:
+     * the lease on a downloaded artifact and its download timer, released when the model goes.
+     */
+    private record Slot(ModelConfig config, long sequence, CompletableFuture<HostedModel> future,
+                        AtomicReference<ModelStores.Localized> lease, AtomicReference<Timer> downloadTimer) {
+        Slot(ModelConfig config, long sequence) {
+            this(config, sequence, new CompletableFuture<>(), new AtomicReference<>(), new AtomicReference<>());
+        }
     }
 
     /**
+     * A host with its own {@link ModelStores}: S3 through the SDK's default configuration, downloads cached under
+     * {@code workDir/}{@value #STORE_CACHE_DIR} (created on the first download) with the default bound; closed with
+     * the host.
+     *
      * @param workDir  where archives and built-in models are extracted, one fresh subdirectory per load (created
      *                 when missing)
      * @param registry where the models' meters go
      * @param codecs   the payload codecs the pipelines decode and encode with
      */
     public ModelHost(Path workDir, MeterRegistry registry, CodecRegistry codecs) {
+        this(workDir, registry, codecs, new ModelStores(ModelStores.Settings.defaults(
+                Objects.requireNonNull(workDir, "workDir").resolve(STORE_CACHE_DIR))), true);
+    }
+
+    /**
+     * @param stores where sources are localized; shared with other users (a multi-model host, say) and closed by
+     *               its owner, not by this host
+     */
+    public ModelHost(Path workDir, MeterRegistry registry, CodecRegistry codecs, ModelStores stores) {
+        this(workDir, registry, codecs, Objects.requireNonNull(stores, "stores"), false);
+    }
+
+    private ModelHost(Path workDir, MeterRegistry registry, CodecRegistry codecs, ModelStores stores,
+                      boolean ownsStores) {
         this.workDir = Objects.requireNonNull(workDir, "workDir");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.codecs = Objects.requireNonNull(codecs, "codecs");
+        this.stores = stores;
+        this.ownsStores = ownsStores;
         try {
             Files.createDirectories(workDir);
         } catch (IOException e) {
@@ -88,7 +124,7 @@ public final class ModelHost implements AutoCloseable {
         if (closed) {
             return CompletableFuture.failedFuture(new IllegalStateException("model host is closed"));
         }
-        Slot slot = new Slot(config, sequence.getAndIncrement(), new CompletableFuture<>());
+        Slot slot = new Slot(config, sequence.getAndIncrement());
         if (slots.putIfAbsent(config.name(), slot) != null) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("model '" + config.name()
                     + "' is already loaded or loading"));
@@ -114,7 +150,7 @@ public final class ModelHost implements AutoCloseable {
                 throw new IllegalStateException("model '" + config.name() + "' was unloaded before it was loaded");
             }
             modelDir = Files.createTempDirectory(workDir, config.name() + "-");
-            ModelArtifacts.Resolved artifacts = ModelArtifacts.resolve(config.source(), modelDir);
+            ModelArtifacts.Resolved artifacts = resolveArtifacts(slot, modelDir);
             // Per-sequence embedding pipelines exist so that sequences never share a run; batching would undo that.
             boolean perSequence = Boolean.parseBoolean(config.options().get(Pipelines.OPTION_PER_SEQUENCE));
             BatchingConfig batching = perSequence ? BatchingConfig.disabled() : config.batching();
@@ -134,12 +170,64 @@ public final class ModelHost implements AutoCloseable {
             if (closed || slots.get(config.name()) != slot) {
                 throw new IllegalStateException("model '" + config.name() + "' was unloaded while it was loading");
             }
+            ModelStores.Localized localized = slot.lease().get();
+            if (localized != null && localized.downloaded()) {
+                Timer timer = Timer.builder(DOWNLOAD_TIME_METRIC).tag("model", config.name())
+                        .description("Time to download the model's artifacts (SageMaker's ModelDownloadingTime)")
+                        .register(registry);
+                timer.record(localized.downloadTime());
+                slot.downloadTimer().set(timer);
+            }
             slot.future().complete(hosted);
             LOG.info("loaded " + hosted + " in " + hosted.loadTime().toMillis() + " ms");
         } catch (Throwable failure) {
             slots.remove(config.name(), slot);
             closeQuietly(pipeline, model, modelDir);
+            release(slot);
             slot.future().completeExceptionally(failure);
+        }
+    }
+
+    /**
+     * Localizes the source (built-in models bypass the stores) and resolves the model file in it. A lease on a
+     * download is kept while the model is loaded when the model is read from the cache itself (an .onnx object, a
+     * prefix): ONNX Runtime may map external weights from there, and the cache's accounting should keep counting
+     * those bytes. An archive is extracted into the model's own work directory, after which the download is not
+     * read again, so its lease goes at once and the cache may evict it.
+     */
+    private ModelArtifacts.Resolved resolveArtifacts(Slot slot, Path modelDir) {
+        String source = slot.config().source().trim();
+        if (source.regionMatches(true, 0, "builtin:", 0, 8)) {
+            return ModelArtifacts.resolve(source, modelDir);
+        }
+        ModelStores.Localized localized = stores.localize(source);
+        slot.lease().set(localized);
+        ModelArtifacts.Resolved artifacts = ModelArtifacts.resolve(localized.path(), modelDir);
+        boolean extracted = isInside(artifacts.modelFile(), modelDir)
+                && artifacts.tokenizerJson().map(t -> isInside(t, modelDir)).orElse(true);
+        if (extracted) {
+            localized.close();
+        }
+        return artifacts;
+    }
+
+    private static boolean isInside(Path file, Path dir) {
+        return file.toAbsolutePath().normalize().startsWith(dir.toAbsolutePath().normalize());
+    }
+
+    /** Ends the model's lease on its download and drops its download timer. */
+    private void release(Slot slot) {
+        ModelStores.Localized localized = slot.lease().getAndSet(null);
+        if (localized != null) {
+            try {
+                localized.close();
+            } catch (RuntimeException e) {
+                LOG.warn("releasing the artifacts of model '" + slot.config().name() + "' failed", e);
+            }
+        }
+        Timer timer = slot.downloadTimer().getAndSet(null);
+        if (timer != null) {
+            registry.remove(timer);
         }
     }
 
@@ -162,10 +250,12 @@ public final class ModelHost implements AutoCloseable {
             try {
                 loader.execute(() -> {
                     closeQuietly(hosted.pipeline(), hosted.onnxModel(), hosted.workDir());
+                    release(slot);
                     done.complete(null);
                 });
             } catch (RejectedExecutionException e) {
                 closeQuietly(hosted.pipeline(), hosted.onnxModel(), hosted.workDir());
+                release(slot);
                 done.complete(null);
             }
         });
@@ -221,9 +311,11 @@ public final class ModelHost implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         List<HostedModel> ready = new ArrayList<>();
+        List<Slot> readySlots = new ArrayList<>();
         for (Slot slot : taken) {
             if (slot.future().isDone() && !slot.future().isCompletedExceptionally()) {
                 ready.add(slot.future().join());
+                readySlots.add(slot);
             }
         }
         for (HostedModel hosted : ready) {
@@ -231,6 +323,14 @@ public final class ModelHost implements AutoCloseable {
         }
         for (HostedModel hosted : ready) {
             closeQuietly(null, hosted.onnxModel(), hosted.workDir());
+        }
+        readySlots.forEach(this::release);
+        if (ownsStores) {
+            try {
+                stores.close();
+            } catch (RuntimeException e) {
+                LOG.warn("closing the model stores failed", e);
+            }
         }
     }
 

@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * SageMaker's per-variant hosting metrics (SAGEMAKER-CONTRACT.md §10) for one production or shadow variant:
  * Invocations, Invocation4XXErrors, Invocation5XXErrors, InvocationModelErrors, ModelLatency, OverheadLatency,
- * InvocationsPerInstance, plus the variant's current weight and instance count. Meters are registered once, tagged
+ * InvocationsPerInstance, plus the variant's current weight and instance count, and Sluice's own count of
+ * requests retried on another instance ({@code sluice.instance.retries}). Meters are registered once, tagged
  * endpoint, variant and model; {@link #close()} takes them off the registry so a deleted endpoint disappears from
  * {@code /metrics}.
  *
@@ -39,6 +40,7 @@ public final class VariantMetrics implements AutoCloseable {
     private final LongAdder errors4xx = new LongAdder();
     private final LongAdder errors5xx = new LongAdder();
     private final LongAdder modelErrors = new LongAdder();
+    private final LongAdder retries = new LongAdder();
     private final LatencyWindow modelLatencies = new LatencyWindow();
     /** Guarded by {@code this}; membership changes are rare and never on the request path. */
     private final Set<String> instanceIds = new HashSet<>();
@@ -104,6 +106,21 @@ public final class VariantMetrics implements AutoCloseable {
             errors4xx.increment();
             meters.errors4xx().increment();
         }
+    }
+
+    /**
+     * Records one retry: a request sent on to another instance because the previous one answered
+     * ServiceUnavailable (and so never executed it). The request itself is still {@link #record recorded} once,
+     * with its final outcome, so retries never inflate Invocations or the error counts.
+     */
+    public void recordRetry() {
+        retries.increment();
+        meters.retries().increment();
+    }
+
+    /** Retries recorded by this variant ({@code sluice.instance.retries}, counted for this owner alone). */
+    public long retries() {
+        return retries.sum();
     }
 
     public void setWeight(double weight) {

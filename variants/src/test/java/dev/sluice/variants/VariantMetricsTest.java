@@ -122,7 +122,9 @@ class VariantMetricsTest {
         metrics.addInstance("i-1");
         metrics.addInstance("i-2");
         metrics.record(receivedSecondsAgo(1), modelTook(1), null);
-        assertThat(registry.getMeters()).hasSize(10);
+        metrics.recordRetry();
+        // 9 per variant (retries included) + 2 per-instance counters.
+        assertThat(registry.getMeters()).hasSize(11);
 
         metrics.close();
 
@@ -131,7 +133,19 @@ class VariantMetricsTest {
         // Recording after close (a straggler finishing) must not bring the meters back.
         metrics.record(receivedSecondsAgo(1), modelTook(1), null);
         metrics.addInstance("i-3").increment();
+        metrics.recordRetry();
         assertThat(registry.getMeters()).isEmpty();
+    }
+
+    @Test
+    void retriesAreCountedApartFromInvocations() {
+        VariantMetrics metrics = new VariantMetrics(meters, "ep", "v1", "m");
+        metrics.recordRetry();
+        metrics.recordRetry();
+
+        assertThat(metrics.retries()).isEqualTo(2);
+        assertThat(count("sluice.instance.retries")).isEqualTo(2);
+        assertThat(metrics.stats()).isEqualTo(VariantMetrics.Stats.EMPTY);
     }
 
     @Test

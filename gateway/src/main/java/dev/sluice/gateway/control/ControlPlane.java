@@ -23,6 +23,7 @@ import dev.sluice.gateway.control.internal.LiveVariant;
 import dev.sluice.gateway.control.internal.Resources;
 import dev.sluice.variants.AlarmRule;
 import dev.sluice.variants.EndpointRouter;
+import dev.sluice.variants.HealthChecker;
 import dev.sluice.variants.Scheduler;
 import dev.sluice.variants.ShadowReport;
 import dev.sluice.variants.TrafficShift;
@@ -66,17 +67,26 @@ public final class ControlPlane implements AutoCloseable {
     static final String ROLLING_BACK = "RollingBack";
     static final String DELETING = "Deleting";
     static final String FAILED = "Failed";
+    /** Two missed pings (SageMaker's probe times out after 2 s) before a remote instance leaves routing. */
+    private static final int UNHEALTHY_AFTER = 2;
+    private static final int HEALTHY_AFTER = 1;
     private static final Set<String> SORT_MODELS = Set.of("Name", "CreationTime");
     private static final Set<String> SORT_ENDPOINTS = Set.of("Name", "CreationTime", "Status");
 
     /**
      * @param region             the region written into ARNs
      * @param accountId          the account written into ARNs
-     * @param alarmCheckInterval how often rollback alarms are evaluated during a deployment
+     * @param alarmCheckInterval  how often rollback alarms are evaluated during a deployment
+     * @param healthCheckInterval how often remote instances are pinged
      */
-    public record Settings(String region, String accountId, Duration alarmCheckInterval) {
+    public record Settings(String region, String accountId, Duration alarmCheckInterval,
+                           Duration healthCheckInterval) {
         public static Settings defaults() {
-            return new Settings("local", "000000000000", Duration.ofSeconds(1));
+            return new Settings("local", "000000000000", Duration.ofSeconds(1), Duration.ofSeconds(1));
+        }
+
+        public Settings(String region, String accountId, Duration alarmCheckInterval) {
+            this(region, accountId, alarmCheckInterval, Duration.ofSeconds(1));
         }
     }
 
@@ -93,6 +103,7 @@ public final class ControlPlane implements AutoCloseable {
     private final ExecutorService executor;
     private final Executor shadowExecutor;
     private final Fleets fleets;
+    private final HealthChecker health;
     private final Resources arns;
     private final Map<String, Stored<ModelDefinition>> models = new HashMap<>();
     private final Map<String, Stored<EndpointConfigDefinition>> configs = new HashMap<>();
@@ -113,7 +124,8 @@ public final class ControlPlane implements AutoCloseable {
         this.shadowExecutor = shadowExecutor;
         this.executor = Executors.newSingleThreadExecutor(
                 task -> Thread.ofPlatform().name("sluice-control-plane").daemon(true).unstarted(task));
-        this.fleets = new Fleets(provider, meters, executor);
+        this.health = new HealthChecker(scheduler, settings.healthCheckInterval(), UNHEALTHY_AFTER, HEALTHY_AFTER);
+        this.fleets = new Fleets(provider, meters, executor, health);
         this.arns = new Resources(settings.region(), settings.accountId(), json);
     }
 
@@ -807,6 +819,7 @@ public final class ControlPlane implements AutoCloseable {
     /** Stops the control-plane thread; the fleets' models are closed with the model host. */
     @Override
     public void close() {
+        health.close();
         executor.shutdown();
         try {
             if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {

@@ -15,10 +15,11 @@ public interface InstanceProvider {
 
     /**
      * A started instance. {@code release} stops it; the control plane calls it only after the instance has been
-     * taken out of routing and its in-flight requests have finished.
+     * taken out of routing and its in-flight requests have finished. {@code healthProbe} (null for in-process
+     * instances, which cannot become unreachable) is polled to take an instance out of routing while it is down.
      */
     record Started(VariantInstance instance, ModelSignature signature, String platform,
-                   Supplier<CompletableFuture<Void>> release) {
+                   Supplier<CompletableFuture<Void>> release, Supplier<CompletableFuture<Boolean>> healthProbe) {
     }
 
     /**

@@ -10,7 +10,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
  * <ol>
  *   <li>{@code HttpServerCodec} — HTTP/1.1 parsing, with header limits (8 KiB line, 16 KiB headers);</li>
  *   <li>{@link PayloadLimitAggregator} — whole bodies up to the payload limit, 413 beyond;</li>
- *   <li>{@link InvocationHandler} — routing and invocation.</li>
+ *   <li>{@link InvocationHandler} — routing, invocation and the multi-model container API.</li>
  * </ol>
  */
 public final class DataPlaneInitializer extends ChannelInitializer<SocketChannel> {
@@ -20,11 +20,15 @@ public final class DataPlaneInitializer extends ChannelInitializer<SocketChannel
     private final EndpointRegistry endpoints;
     private final ServerState state;
     private final int maxPayloadBytes;
+    private final ContainerModelsService containerModels;
 
-    public DataPlaneInitializer(EndpointRegistry endpoints, ServerState state, int maxPayloadBytes) {
+    /** @param containerModels the multi-model container API, shared by every connection; null where there is none */
+    public DataPlaneInitializer(EndpointRegistry endpoints, ServerState state, int maxPayloadBytes,
+                                ContainerModelsService containerModels) {
         this.endpoints = endpoints;
         this.state = state;
         this.maxPayloadBytes = maxPayloadBytes;
+        this.containerModels = containerModels;
     }
 
     @Override
@@ -32,6 +36,6 @@ public final class DataPlaneInitializer extends ChannelInitializer<SocketChannel
         ch.pipeline()
                 .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192))
                 .addLast("aggregate", new PayloadLimitAggregator(maxPayloadBytes))
-                .addLast("invoke", new InvocationHandler(endpoints, state));
+                .addLast("invoke", new InvocationHandler(endpoints, state, containerModels));
     }
 }

@@ -9,7 +9,6 @@ import dev.sluice.core.SluiceException;
 import dev.sluice.core.tensor.TensorSpec;
 import dev.sluice.gateway.Endpoint;
 import dev.sluice.gateway.EndpointRegistry;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -21,7 +20,6 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -35,8 +33,9 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * Last handler of the data-plane pipeline (after {@code HttpServerCodec → PayloadLimitAggregator}). Routes once,
- * hands invocations to the endpoint's service without blocking, and writes the reply when the service completes
- * (Netty hands a write from a runner thread to this channel's event loop).
+ * hands invocations to the endpoint's service (and, on a multi-model host, container API calls to
+ * {@link ContainerModelsService}) without blocking, and writes the reply when the service completes (Netty hands a
+ * write from a runner or loader thread to this channel's event loop).
  *
  * <p>Auto-read is off and a connection has at most one request in processing: requests that arrive pipelined in the
  * same read wait in a short per-connection queue, and the socket is read again only once that queue is empty and the
@@ -58,12 +57,19 @@ public final class InvocationHandler extends ChannelInboundHandlerAdapter {
 
     private final EndpointRegistry endpoints;
     private final ServerState state;
+    private final ContainerModelsService containerModels;
     private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>(2);
     private boolean busy;
 
     public InvocationHandler(EndpointRegistry endpoints, ServerState state) {
+        this(endpoints, state, null);
+    }
+
+    /** @param containerModels the multi-model container API ({@code /models}); null where the server has none */
+    public InvocationHandler(EndpointRegistry endpoints, ServerState state, ContainerModelsService containerModels) {
         this.endpoints = endpoints;
         this.state = state;
+        this.containerModels = containerModels;
     }
 
     @Override
@@ -142,13 +148,17 @@ public final class InvocationHandler extends ChannelInboundHandlerAdapter {
                 }
                 case V2_INFER -> invoke(ctx, request, v2Model(route.name()), true, keepAlive);
                 case INVOKE -> invoke(ctx, request, endpoint(route.name()), false, keepAlive);
+                case MODELS_LIST, MODELS_LOAD, MODEL_DESCRIBE, MODEL_UNLOAD, MODEL_INVOKE ->
+                        serveContainerApi(ctx, request, route, keepAlive, head);
                 case METHOD_NOT_ALLOWED -> {
                     FullHttpResponse response = ErrorResponses.toResponse(new SluiceException(
                             ErrorCode.METHOD_NOT_ALLOWED, request.method() + " is not allowed here; use "
-                                    + route.allowed()));
-                    response.headers().set(HttpHeaderNames.ALLOW, route.allowed().name());
+                                    + route.allow()));
+                    response.headers().set(HttpHeaderNames.ALLOW, route.allow());
                     reply(ctx, response, keepAlive, head);
                 }
+                case MALFORMED -> throw SluiceException.validation("malformed percent-encoding in the path of "
+                        + request.uri());
                 case NOT_FOUND -> throw new SluiceException(ErrorCode.NOT_FOUND, "no route for "
                         + request.method() + " " + request.uri());
             }
@@ -189,14 +199,7 @@ public final class InvocationHandler extends ChannelInboundHandlerAdapter {
 
     private void invoke(ChannelHandlerContext ctx, FullHttpRequest request, Endpoint endpoint, boolean v2,
                         boolean keepAlive) {
-        HttpHeaders headers = request.headers();
-        String customAttributes = headers.get(CUSTOM_ATTRIBUTES_HEADER);
-        checkCustomAttributes(customAttributes);
-        String contentType = v2 ? OIP_V2_MEDIA_TYPE : headers.get(HttpHeaderNames.CONTENT_TYPE);
-        String accept = v2 ? OIP_V2_MEDIA_TYPE : headers.get(HttpHeaderNames.ACCEPT);
-        InferenceRequest inference = new InferenceRequest(ByteBufUtil.getBytes(request.content()), contentType, accept,
-                customAttributes, headers.get(TARGET_MODEL_HEADER), headers.get(TARGET_VARIANT_HEADER),
-                headers.get(TARGET_CONTAINER_HEADER), headers.get(INFERENCE_ID_HEADER), System.nanoTime());
+        InferenceRequest inference = InvocationMessages.toInferenceRequest(request, v2);
         CompletionStage<InferenceResponse> stage;
         try {
             stage = endpoint.service().invoke(inference);
@@ -204,40 +207,27 @@ public final class InvocationHandler extends ChannelInboundHandlerAdapter {
             stage = CompletableFuture.failedFuture(e);
         }
         stage.whenComplete((response, failure) -> {
-            FullHttpResponse http = failure == null ? success(response, endpoint) : ErrorResponses.toResponse(failure);
+            FullHttpResponse http = failure == null ? InvocationMessages.toHttpResponse(response, endpoint.variant())
+                    : ErrorResponses.toResponse(failure);
             reply(ctx, http, keepAlive, false);
         });
     }
 
-    private static void checkCustomAttributes(String value) {
-        if (value == null) {
-            return;
+    /** The multi-model container API: the reply is written when the host's load, unload or invocation completes. */
+    private void serveContainerApi(ChannelHandlerContext ctx, FullHttpRequest request, Route route, boolean keepAlive,
+                                   boolean head) {
+        if (containerModels == null) {
+            throw new SluiceException(ErrorCode.NOT_FOUND, "no multi-model container API here: only a model host "
+                    + "serving a multi-model set (sluice host --multi-model PREFIX) answers " + request.uri());
         }
-        if (value.length() > 1024) {
-            throw SluiceException.validation(CUSTOM_ATTRIBUTES_HEADER + " must be at most 1024 characters, got "
-                    + value.length());
+        CompletionStage<FullHttpResponse> stage;
+        try {
+            stage = containerModels.serve(route, request);
+        } catch (RuntimeException e) {
+            stage = CompletableFuture.failedFuture(e);
         }
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c < 0x20 || c > 0x7e) {
-                throw SluiceException.validation(CUSTOM_ATTRIBUTES_HEADER
-                        + " must contain only visible ASCII characters");
-            }
-        }
-    }
-
-    private static FullHttpResponse success(InferenceResponse response, Endpoint endpoint) {
-        FullHttpResponse http = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                Unpooled.wrappedBuffer(response.body()));
-        http.headers()
-                .set(HttpHeaderNames.CONTENT_TYPE, response.contentType())
-                .set(HttpHeaderNames.CONTENT_LENGTH, response.body().length)
-                .set(INVOKED_VARIANT_HEADER, response.invokedVariant() != null ? response.invokedVariant()
-                        : endpoint.variant());
-        if (response.customAttributes() != null) {
-            http.headers().set(CUSTOM_ATTRIBUTES_HEADER, response.customAttributes());
-        }
-        return http;
+        stage.whenComplete((http, failure) ->
+                reply(ctx, failure == null ? http : ErrorResponses.toResponse(failure), keepAlive, head));
     }
 
     /** Writes the response and, once it is flushed, releases the in-flight slot and asks for the next request. */
@@ -263,12 +253,7 @@ public final class InvocationHandler extends ChannelInboundHandlerAdapter {
     }
 
     private static FullHttpResponse json(HttpResponseStatus status, String body) {
-        byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                Unpooled.wrappedBuffer(bytes));
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json")
-                .set(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
-        return response;
+        return InvocationMessages.json(status, body);
     }
 
     private static String modelMetadata(Endpoint endpoint) {

@@ -41,7 +41,7 @@ final class ControlPlaneHarness implements AutoCloseable {
         ServerConfig config = new ServerConfig("127.0.0.1", 0, 0, ServerConfig.DEFAULT_MAX_PAYLOAD_BYTES,
                 Duration.ofSeconds(5), List.of());
         server = SluiceServer.start(config, work, data, new ControlPlane.Settings("us-east-1", "000000000000",
-                Duration.ofMillis(100)));
+                Duration.ofMillis(100), Duration.ofMillis(100)));
         server.restored().get(60, TimeUnit.SECONDS);
         sageMaker = SageMakerClient.builder()
                 .endpointOverride(URI.create("http://127.0.0.1:" + server.adminPort()))

@@ -66,7 +66,7 @@ class ControlPlaneLifecycleTest {
                             model.modelName().getBytes(StandardCharsets.UTF_8), "text/plain"));
             return startGate(model.modelName()).thenApply(ignored -> new Started(
                     new VariantInstance(variant + "-" + index, service), new ModelSignature(List.of(), List.of()),
-                    "test", () -> stopGate(model.modelName())));
+                    "test", () -> stopGate(model.modelName()), null));
         }
 
         @Override

@@ -139,6 +139,26 @@ class InvocationHandlerTest {
     }
 
     @Test
+    void containerApiIsNotFoundWithoutAMultiModelHostAndBadEncodingIsAValidationError() {
+        EmbeddedChannel ch = channel(1024);
+        ch.writeInbound(post("/models", "{\"model_name\":\"m\",\"url\":\"/m\"}"));
+        FullHttpResponse notFound = ch.readOutbound();
+        ch.writeInbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/models/%zz"));
+        FullHttpResponse malformed = ch.readOutbound();
+        try {
+            assertThat(notFound.status().code()).isEqualTo(404);
+            assertThat(body(notFound)).contains("multi-model");
+            assertThat(malformed.status().code()).isEqualTo(400);
+            assertThat(malformed.headers().get("x-amzn-ErrorType")).isEqualTo("ValidationError");
+        } finally {
+            notFound.release();
+            malformed.release();
+        }
+        assertThat(state.inFlight()).isZero();
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
     void declaredOversizedBodyIsRefusedFromTheHeadersAndClosesTheConnection() {
         EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new PayloadLimitAggregator(16), new InvocationHandler(endpoints, state));
         ByteBuf head = Unpooled.copiedBuffer("POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n"

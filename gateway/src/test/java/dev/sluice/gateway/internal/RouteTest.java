@@ -32,4 +32,26 @@ class RouteTest {
         assertThat(infer.name()).isEqualTo("m");
         assertThat(Route.of(HttpMethod.GET, "/v2/models/m/infer").kind()).isEqualTo(Route.Kind.METHOD_NOT_ALLOWED);
     }
+
+    @Test
+    void multiModelContainerApiRoutes() {
+        assertThat(Route.of(HttpMethod.GET, "/models?max_results=2").kind()).isEqualTo(Route.Kind.MODELS_LIST);
+        assertThat(Route.of(HttpMethod.POST, "/models/").kind()).isEqualTo(Route.Kind.MODELS_LOAD);
+        Route describe = Route.of(HttpMethod.GET, "/models/m1");
+        assertThat(describe.kind()).isEqualTo(Route.Kind.MODEL_DESCRIBE);
+        assertThat(describe.name()).isEqualTo("m1");
+        assertThat(Route.of(HttpMethod.DELETE, "/models/m1").kind()).isEqualTo(Route.Kind.MODEL_UNLOAD);
+        Route invoke = Route.of(HttpMethod.POST, "/models/dir%2Fmodel+1.tar.gz/invoke");
+        assertThat(invoke.kind()).isEqualTo(Route.Kind.MODEL_INVOKE);
+        assertThat(invoke.name()).isEqualTo("dir/model+1.tar.gz");
+        assertThat(Route.of(HttpMethod.GET, "/models/dir/model.tar.gz").kind()).isEqualTo(Route.Kind.NOT_FOUND);
+        assertThat(Route.of(HttpMethod.GET, "/models//invoke").kind()).isEqualTo(Route.Kind.NOT_FOUND);
+        Route wrong = Route.of(HttpMethod.PUT, "/models");
+        assertThat(wrong.kind()).isEqualTo(Route.Kind.METHOD_NOT_ALLOWED);
+        assertThat(wrong.allow()).isEqualTo("GET, POST");
+        assertThat(Route.of(HttpMethod.PATCH, "/models/m").allow()).isEqualTo("DELETE, GET");
+        assertThat(Route.of(HttpMethod.HEAD, "/models/m").kind()).isEqualTo(Route.Kind.MODEL_DESCRIBE);
+        assertThat(Route.of(HttpMethod.GET, "/models/%zz").kind()).isEqualTo(Route.Kind.MALFORMED);
+        assertThat(Route.of(HttpMethod.GET, "/ping%").kind()).isEqualTo(Route.Kind.MALFORMED);
+    }
 }

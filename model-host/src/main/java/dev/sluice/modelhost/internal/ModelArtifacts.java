@@ -6,7 +6,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.nio.file.FileVisitOption;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -66,11 +66,20 @@ public final class ModelArtifacts {
             throw new IllegalArgumentException("unknown built-in model '" + trimmed + "'; available: "
                     + ModelConfig.BUILTIN_MINILM);
         }
-        if (trimmed.startsWith("s3://")) {
+        if (StoreNames.isS3(trimmed)) {
+            // S3 sources arrive here already downloaded (ModelStores.localize); a raw URL is a caller's mistake.
             throw new IllegalArgumentException("model source " + trimmed
-                    + ": S3 sources are not supported yet; download the artifact and give its local path");
+                    + " is an S3 URL; localize it through ModelStores first and resolve the local copy");
         }
-        Path path = trimmed.startsWith("file:") ? Path.of(URI.create(trimmed)) : Path.of(trimmed);
+        return resolve(trimmed.startsWith("file:") ? Path.of(URI.create(trimmed)) : Path.of(trimmed), workDir);
+    }
+
+    /**
+     * {@link #resolve(String, Path)} for a source already on local disk (what {@code ModelStores.localize} answers).
+     */
+    public static Resolved resolve(Path path, Path workDir) {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(workDir, "workDir");
         if (Files.isDirectory(path)) {
             return resolveDirectory(path);
         }
@@ -169,9 +178,14 @@ public final class ModelArtifacts {
     /**
      * Extracts a tar archive (gzip-compressed when named {@code .gz}/{@code .tgz}) into {@code target}, refusing
      * entries that would land outside it: absolute names, {@code ..} that climbs out, links pointing out, and writes
-     * through a link that leads out.
+     * through a link that leads out; and archives past {@link #MAX_EXTRACTED_BYTES} or {@link #MAX_ENTRIES}.
      */
     public static void extractTar(Path archive, Path target) {
+        extractTar(archive, target, MAX_EXTRACTED_BYTES, MAX_ENTRIES);
+    }
+
+    /** {@link #extractTar(Path, Path)} with explicit limits (tests use small ones). */
+    static void extractTar(Path archive, Path target, long maxBytes, int maxEntries) {
         String name = archive.getFileName().toString().toLowerCase(Locale.ROOT);
         boolean gzip = name.endsWith(".gz") || name.endsWith(".tgz");
         try {
@@ -182,13 +196,17 @@ public final class ModelArtifacts {
                  InputStream raw = gzip
                          ? GzipCompressorInputStream.builder().setInputStream(file).setDecompressConcatenated(true).get()
                          : file;
-                 TarArchiveInputStream tar = new TarArchiveInputStream(raw)) {
+                 // Entries that are skipped (devices, FIFOs, or data after a bogus header) are never written, but
+                 // inflating them still costs a loader thread: bound the whole stream, not only what lands on disk.
+                 TarArchiveInputStream tar = new TarArchiveInputStream(new LimitedInputStream(raw,
+                         streamBound(maxBytes, maxEntries), archive, "its tar stream is longer than "
+                         + streamBound(maxBytes, maxEntries) + " bytes"))) {
                 long written = 0;
                 int entries = 0;
                 TarArchiveEntry entry;
                 while ((entry = tar.getNextEntry()) != null) {
-                    if (++entries > MAX_ENTRIES) {
-                        throw unsafe(archive, "more than " + MAX_ENTRIES + " entries");
+                    if (++entries > maxEntries) {
+                        throw unsafe(archive, "more than " + maxEntries + " entries");
                     }
                     Path dest = inside(archive, root, entry.getName());
                     if (entry.isDirectory()) {
@@ -201,17 +219,33 @@ public final class ModelArtifacts {
                         Path source = inside(archive, root, entry.getLinkName());
                         requireRealInside(archive, realRoot, source, entry.getLinkName());
                         prepareParent(archive, realRoot, dest, entry.getName());
+                        // Copies count like files: a thousand links to one large entry would otherwise expand
+                        // without bound.
+                        long size = Files.isRegularFile(source) ? Files.size(source) : 0;
+                        if (size > maxBytes - written) {
+                            throw tooLarge(archive, maxBytes);
+                        }
                         Files.copy(source, dest, StandardCopyOption.REPLACE_EXISTING);
-                    } else if (entry.isFile()) {
+                        written += size;
+                    } else if (entry.isFile() && !entry.isFIFO() && !entry.isCharacterDevice()
+                            && !entry.isBlockDevice()) {
+                        // (commons-compress calls every entry that is not a directory a file, FIFOs and devices
+                        // included.)
                         prepareParent(archive, realRoot, dest, entry.getName());
-                        long limit = MAX_EXTRACTED_BYTES - written;
+                        long limit = maxBytes - written;
+                        // The header's size is checked first so an oversized entry is refused before it is written.
+                        if (entry.getSize() > limit) {
+                            throw tooLarge(archive, maxBytes);
+                        }
                         // Replaces a link at dest instead of writing through it.
-                        written += Files.copy(new LimitedInputStream(tar, limit, archive), dest,
+                        written += Files.copy(new LimitedInputStream(tar, limit, archive,
+                                "it expands to more than " + maxBytes + " bytes"), dest,
                                 StandardCopyOption.REPLACE_EXISTING);
                     }
                     // Devices, FIFOs and the like carry no model data and are skipped.
                 }
             }
+            checkLinks(archive, root, realRoot);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot extract model archive " + archive.toAbsolutePath() + ": " + e, e);
         }
@@ -239,8 +273,45 @@ public final class ModelArtifacts {
         }
     }
 
+    /**
+     * A link whose target did not exist yet when it was created escapes the real-path check in
+     * {@link #createSymlink}; once everything is extracted, links that lead out are refused and links that lead
+     * nowhere are removed (they serve nothing, and must not start pointing somewhere later).
+     */
+    private static void checkLinks(Path archive, Path root, Path realRoot) throws IOException {
+        List<Path> links;
+        try (Stream<Path> walk = Files.walk(root)) {
+            links = walk.filter(Files::isSymbolicLink).toList();
+        }
+        for (Path link : links) {
+            if (!Files.exists(link)) {
+                Files.delete(link);
+            } else if (!link.toRealPath().startsWith(realRoot)) {
+                Files.delete(link);
+                throw unsafe(archive, "entry '" + root.relativize(link) + "' links outside the extraction directory");
+            }
+        }
+    }
+
+    /** The longest tar stream an archive within the limits can need: data, plus headers and padding per entry. */
+    private static long streamBound(long maxBytes, int maxEntries) {
+        long perEntry = 64L << 10;
+        return maxBytes > Long.MAX_VALUE - perEntry * (maxEntries + 2L) ? Long.MAX_VALUE
+                : maxBytes + perEntry * (maxEntries + 2L);
+    }
+
+    private static IllegalArgumentException tooLarge(Path archive, long maxBytes) {
+        return unsafe(archive, "it expands to more than " + maxBytes + " bytes");
+    }
+
     private static Path inside(Path archive, Path root, String entryName) {
-        if (entryName.startsWith("/") || entryName.startsWith("\\") || Path.of(entryName).isAbsolute()) {
+        Path entryPath;
+        try {
+            entryPath = Path.of(entryName);
+        } catch (InvalidPathException e) {
+            throw unsafe(archive, "entry '" + StoreNames.shown(entryName) + "' is not a valid file name");
+        }
+        if (entryName.startsWith("/") || entryName.startsWith("\\") || entryPath.isAbsolute()) {
             throw unsafe(archive, "entry '" + entryName + "' has an absolute path");
         }
         Path dest = root.resolve(entryName).normalize();
@@ -283,11 +354,13 @@ public final class ModelArtifacts {
     private static final class LimitedInputStream extends FilterInputStream {
         private long remaining;
         private final Path archive;
+        private final String why;
 
-        LimitedInputStream(InputStream in, long limit, Path archive) {
+        LimitedInputStream(InputStream in, long limit, Path archive, String why) {
             super(in);
             this.remaining = limit;
             this.archive = archive;
+            this.why = why;
         }
 
         @Override
@@ -308,10 +381,20 @@ public final class ModelArtifacts {
             return n;
         }
 
+        @Override
+        public long skip(long n) throws IOException {
+            // Tar skips the data of entries it does not return; skipped bytes are inflated all the same.
+            long skipped = super.skip(n);
+            if (skipped > 0) {
+                count(skipped);
+            }
+            return skipped;
+        }
+
         private void count(long n) {
             remaining -= n;
             if (remaining < 0) {
-                throw unsafe(archive, "it expands to more than " + MAX_EXTRACTED_BYTES + " bytes");
+                throw unsafe(archive, why);
             }
         }
 

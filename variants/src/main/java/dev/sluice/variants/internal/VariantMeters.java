@@ -32,6 +32,7 @@ public final class VariantMeters {
     private final Counter errors4xx;
     private final Counter errors5xx;
     private final Counter modelErrors;
+    private final Counter retries;
     private final Timer modelLatency;
     private final Timer overheadLatency;
     private final List<Meter> variantMeters;
@@ -59,6 +60,11 @@ public final class VariantMeters {
         this.modelErrors = Counter.builder("sluice.invocation.model.errors")
                 .description("Invocations the model failed (SageMaker InvocationModelErrors)").tags(tags)
                 .register(registry);
+        // No SageMaker metric to mirror (§10 lists none); operators need it to see instances refusing work (host
+        // down, queue full) before a health check takes them out.
+        this.retries = Counter.builder("sluice.instance.retries")
+                .description("Requests re-sent to another instance after one answered ServiceUnavailable without"
+                        + " executing them").tags(tags).register(registry);
         this.modelLatency = Timer.builder("sluice.model.latency")
                 .description("Time in model stages incl. queueing (SageMaker ModelLatency)").tags(tags)
                 .publishPercentileHistogram().register(registry);
@@ -71,8 +77,8 @@ public final class VariantMeters {
         Gauge instanceCount = Gauge.builder("sluice.variant.instances", instances, AtomicInteger::get)
                 .description("Instances in service (SageMaker CurrentInstanceCount)").tags(tags)
                 .strongReference(true).register(registry);
-        this.variantMeters = List.of(invocations, errors4xx, errors5xx, modelErrors, modelLatency, overheadLatency,
-                weight, instanceCount);
+        this.variantMeters = List.of(invocations, errors4xx, errors5xx, modelErrors, retries, modelLatency,
+                overheadLatency, weight, instanceCount);
     }
 
     public List<String> key() {
@@ -112,6 +118,10 @@ public final class VariantMeters {
 
     public Counter modelErrors() {
         return modelErrors;
+    }
+
+    public Counter retries() {
+        return retries;
     }
 
     public Timer modelLatency() {

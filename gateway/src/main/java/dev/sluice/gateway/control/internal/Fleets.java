@@ -7,6 +7,7 @@ import dev.sluice.core.hosting.EndpointConfigDefinition;
 import dev.sluice.core.hosting.ModelDefinition;
 import dev.sluice.core.hosting.ProductionVariant;
 import dev.sluice.gateway.control.InstanceProvider;
+import dev.sluice.variants.HealthChecker;
 import dev.sluice.variants.InstancePool;
 import dev.sluice.variants.RoutingStrategy;
 import dev.sluice.variants.VariantMetrics;
@@ -27,11 +28,18 @@ public final class Fleets {
     private final InstanceProvider provider;
     private final VariantMeterRegistry meters;
     private final Executor controlPlane;
+    private final HealthChecker health;
 
-    public Fleets(InstanceProvider provider, VariantMeterRegistry meters, Executor controlPlane) {
+    /**
+     * @param health polls the health probe of every remote instance, so a host that stops answering {@code /ping}
+     *               stops getting requests until it answers again
+     */
+    public Fleets(InstanceProvider provider, VariantMeterRegistry meters, Executor controlPlane,
+                  HealthChecker health) {
         this.provider = provider;
         this.meters = meters;
         this.controlPlane = controlPlane;
+        this.health = health;
     }
 
     /**
@@ -100,6 +108,9 @@ public final class Fleets {
                     }
                     variant.instances.add(started);
                     variant.pool.add(started.instance());
+                    if (started.healthProbe() != null) {
+                        health.watch(variant.pool, started.instance().id(), started.healthProbe());
+                    }
                     return null;
                 }, controlPlane);
     }
@@ -109,6 +120,7 @@ public final class Fleets {
         List<CompletableFuture<Void>> stops = new ArrayList<>();
         for (int i = 0; i < count && !variant.instances.isEmpty(); i++) {
             InstanceProvider.Started started = variant.instances.remove(variant.instances.size() - 1);
+            health.unwatch(variant.pool, started.instance().id());
             stops.add(variant.pool.remove(started.instance().id())
                     .thenCompose(drained -> started.release().get()));
         }

@@ -11,6 +11,8 @@ import dev.sluice.core.tensor.ModelSignature;
 import dev.sluice.gateway.control.InstanceProvider;
 import dev.sluice.modelhost.HostedModel;
 import dev.sluice.modelhost.ModelHost;
+import dev.sluice.modelhost.MultiModelHost;
+import io.micrometer.core.instrument.MeterRegistry;
 import dev.sluice.modelhost.RemoteHostClient;
 import dev.sluice.variants.Scheduler;
 import dev.sluice.variants.VariantInstance;
@@ -43,13 +45,17 @@ public final class HostInstanceProvider implements InstanceProvider {
     public static final String ENV_BATCHING = "SLUICE_BATCHING";
     public static final String ENV_MAX_BATCH_SIZE = "SLUICE_MAX_BATCH_SIZE";
     public static final String ENV_MAX_BATCH_DELAY_MS = "SLUICE_MAX_BATCH_DELAY_MS";
+    /** Multi-model containers: bytes (or 512m, 2g) of model footprint one instance may hold. */
+    public static final String ENV_MEMORY_BUDGET = "SLUICE_MODEL_MEMORY_BUDGET";
+    private static final String MULTI_MODEL = "MultiModel";
     private static final Set<String> SLUICE_KEYS = Set.of(ENV_WORKERS, ENV_INTRA_OP_THREADS, ENV_QUEUE_CAPACITY,
-            ENV_BATCHING, ENV_MAX_BATCH_SIZE, ENV_MAX_BATCH_DELAY_MS);
+            ENV_BATCHING, ENV_MAX_BATCH_SIZE, ENV_MAX_BATCH_DELAY_MS, ENV_MEMORY_BUDGET);
     private static final Duration PING_INTERVAL = Duration.ofMillis(250);
     private static final Duration PING_TIMEOUT = Duration.ofSeconds(2);
     private static final ModelSignature UNKNOWN = new ModelSignature(List.of(), List.of());
 
     private final ModelHost host;
+    private final MeterRegistry registry;
     private final RemoteHostClient remote;
     private final Scheduler scheduler;
     private final Duration remoteStartupTimeout;
@@ -59,9 +65,10 @@ public final class HostInstanceProvider implements InstanceProvider {
      * @param remoteStartupTimeout how long a remote container may take to answer {@code /ping} (SageMaker's
      *                             ContainerStartupHealthCheckTimeoutInSeconds)
      */
-    public HostInstanceProvider(ModelHost host, RemoteHostClient remote, Scheduler scheduler,
+    public HostInstanceProvider(ModelHost host, MeterRegistry registry, RemoteHostClient remote, Scheduler scheduler,
                                 Duration remoteStartupTimeout) {
         this.host = host;
+        this.registry = registry;
         this.remote = remote;
         this.scheduler = scheduler;
         this.remoteStartupTimeout = remoteStartupTimeout;
@@ -75,18 +82,16 @@ public final class HostInstanceProvider implements InstanceProvider {
         }
         ContainerDefinition container = model.containers().get(0);
         String field = model.primaryContainer() ? "PrimaryContainer" : "Containers.1";
-        if ("MultiModel".equals(container.mode())) {
-            throw invalid(field + ".Mode", "MultiModel containers are not supported yet; use SingleModel");
-        }
         String image = container.image();
         if (image == null) {
             throw invalid(field + ".Image", "Image is required: " + IMAGE_ONNX + ", " + IMAGE_SENTENCE_EMBEDDING
                     + " or the http(s):// URL of a running container");
         }
         if (isRemote(image)) {
-            URI uri = URI.create(image);
-            if (uri.getHost() == null) {
-                throw invalid(field + ".Image", "'" + image + "' has no host");
+            for (URI uri : remoteUrls(image)) {
+                if (uri.getHost() == null || uri.getPort() == 0) {
+                    throw invalid(field + ".Image", "'" + uri + "' is not a container URL (http://host:port)");
+                }
             }
             return;
         }
@@ -106,11 +111,13 @@ public final class HostInstanceProvider implements InstanceProvider {
         ContainerDefinition container = model.containers().get(0);
         String id = variant + "-" + index;
         if (isRemote(container.image())) {
-            URI base = URI.create(container.image());
+            // Several URLs in one Image are the hosts of the variant: instance i is the i-th (round robin).
+            List<URI> urls = remoteUrls(container.image());
+            URI base = urls.get(index % urls.size());
             VariantInstance instance = new VariantInstance(id, remote.container(base));
             return awaitPing(base, scheduler.now().plus(remoteStartupTimeout))
                     .thenApply(ignored -> new Started(instance, UNKNOWN, PLATFORM_REMOTE,
-                            () -> CompletableFuture.completedFuture(null)));
+                            () -> CompletableFuture.completedFuture(null), () -> remote.ping(base, PING_TIMEOUT)));
         }
         ModelConfig config;
         try {
@@ -118,12 +125,34 @@ public final class HostInstanceProvider implements InstanceProvider {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+        if (MULTI_MODEL.equals(container.mode())) {
+            return CompletableFuture.supplyAsync(() -> multiModel(id, config, container), Runnable::run);
+        }
         return host.load(config).thenApply(hosted -> started(id, hosted));
+    }
+
+    /**
+     * A multi-model instance: an LRU cache of models under the container's ModelDataUrl prefix, loaded on first use of
+     * each {@code X-Amzn-SageMaker-Target-Model}. Creating it loads nothing, so it is ready at once.
+     */
+    private Started multiModel(String id, ModelConfig config, ContainerDefinition container) {
+        MultiModelHost.Settings defaults = MultiModelHost.Settings.defaults(container.modelDataUrl());
+        Map<String, String> env = container.environment();
+        RunnerConfig runners = env.containsKey(ENV_WORKERS) ? config.runners() : defaults.runners();
+        long budget = env.containsKey(ENV_MEMORY_BUDGET) ? sizeEnv(env, ENV_MEMORY_BUDGET)
+                : defaults.memoryBudgetBytes();
+        MultiModelHost mme = new MultiModelHost(config.name(), new MultiModelHost.Settings(container.modelDataUrl(),
+                budget, defaults.loadWait(), !"Disabled".equals(container.modelCacheSetting()), config.pipeline(),
+                runners, config.batching(), config.options()), host, registry);
+        return new Started(new VariantInstance(id, mme.service()), UNKNOWN, PLATFORM_ONNX, () -> {
+            mme.close();
+            return CompletableFuture.completedFuture(null);
+        }, null);
     }
 
     private Started started(String id, HostedModel hosted) {
         return new Started(new VariantInstance(id, hosted.service()), hosted.signature(), PLATFORM_ONNX,
-                () -> host.unload(hosted.name()).exceptionally(ignored -> null));
+                () -> host.unload(hosted.name()).exceptionally(ignored -> null), null);
     }
 
     private CompletableFuture<Void> awaitPing(URI base, Instant deadline) {
@@ -209,6 +238,36 @@ public final class HostInstanceProvider implements InstanceProvider {
         } catch (NumberFormatException e) {
             throw invalid("Environment." + key, "must be a number, got '" + value + "'");
         }
+    }
+
+    private static List<URI> remoteUrls(String image) {
+        return java.util.Arrays.stream(image.split(",")).map(String::trim).filter(u -> !u.isEmpty())
+                .map(u -> {
+                    try {
+                        return URI.create(u);
+                    } catch (IllegalArgumentException e) {
+                        throw invalid("Image", "'" + u + "' is not a URL");
+                    }
+                }).toList();
+    }
+
+    /** 1048576, 512m, 2g, 1.5G: a byte size as operators write it. */
+    static long sizeEnv(Map<String, String> env, String key) {
+        String value = env.get(key).trim().toLowerCase(Locale.ROOT);
+        long unit = 1;
+        char last = value.isEmpty() ? ' ' : value.charAt(value.length() - 1);
+        switch (last) {
+            case 'k' -> unit = 1L << 10;
+            case 'm' -> unit = 1L << 20;
+            case 'g' -> unit = 1L << 30;
+            default -> { }
+        }
+        double number = number(key, unit == 1 ? value : value.substring(0, value.length() - 1));
+        if (!(number > 0) || number * unit > Long.MAX_VALUE / 2) {
+            throw invalid("Environment." + key, "must be a positive size such as 512m or 2g, got '" + env.get(key)
+                    + "'");
+        }
+        return (long) (number * unit);
     }
 
     static boolean isRemote(String image) {
