@@ -60,6 +60,8 @@ public final class MultiModelHost implements AutoCloseable {
     /** Remembered footprints (one per source): enough for the largest hosts SageMaker documents, bounded. */
     private static final int REMEMBERED_FOOTPRINTS = 10_000;
     private static final int MAX_MODEL_NAME_LENGTH = 63;
+    /** The typical footprint follows fresh loads with weight 1/8: a few dozen loads carry it, one outlier does not. */
+    private static final long TYPICAL_WEIGHT = 8;
     /** Bound on the warm-up inference of a load (it runs on the model's own runner, normally in milliseconds). */
     private static final Duration FIRST_RUN_TIMEOUT = Duration.ofSeconds(30);
     /** SageMaker's bound on a TargetModel, applied to explicit names too: they share one namespace. */
@@ -114,8 +116,8 @@ public final class MultiModelHost implements AutoCloseable {
                     throw new IllegalArgumentException("prefix is not a valid file: URI: '" + prefix + "'", e);
                 }
             } else if (prefix.contains("://")) {
-                throw new IllegalArgumentException("prefix must be a directory path, a file:// URI or an s3:// prefix, got '"
-                        + prefix + "'");
+                throw new IllegalArgumentException("prefix must be a directory path, a file:// URI or an s3:// prefix, "
+                        + "got '" + prefix + "'");
             }
             if (memoryBudgetBytes <= 0) {
                 throw new IllegalArgumentException("memoryBudgetBytes must be > 0, got " + memoryBudgetBytes);
@@ -125,7 +127,8 @@ public final class MultiModelHost implements AutoCloseable {
                 throw new IllegalArgumentException("loadWait must not be negative, got " + loadWait);
             }
             pipeline = pipeline == null ? ModelConfig.PIPELINE_TENSOR : pipeline;
-            if (!pipeline.equals(ModelConfig.PIPELINE_TENSOR) && !pipeline.equals(ModelConfig.PIPELINE_SENTENCE_EMBEDDING)) {
+            if (!pipeline.equals(ModelConfig.PIPELINE_TENSOR)
+                    && !pipeline.equals(ModelConfig.PIPELINE_SENTENCE_EMBEDDING)) {
                 throw new IllegalArgumentException("pipeline must be '" + ModelConfig.PIPELINE_TENSOR + "' or '"
                         + ModelConfig.PIPELINE_SENTENCE_EMBEDDING + "', got '" + pipeline + "'");
             }
@@ -146,12 +149,14 @@ public final class MultiModelHost implements AutoCloseable {
         /**
          * {@value #DEFAULT_BUDGET_SHARE} × (memory this process may use − maximum Java heap), at least
          * {@link #MIN_DEFAULT_BUDGET}. Models live outside the heap (ONNX Runtime sessions are native), so the heap is
-         * taken off first; half of the rest, because the rest also holds what footprints do not count: metaspace,
-         * code cache and thread stacks, ONNX Runtime's arenas that grow at a model's first runs after its footprint was
-         * measured, memory the C allocator keeps after an unload, the page cache the artifacts are read through, and
-         * whatever else runs on the machine. "May use" is the container's limit where there is one. Measured on the
-         * 2-core, 23 GiB development machine: 23.4 GiB − 5.9 GiB default heap → 8.8 GiB budget (docs/benchmarks.md
-         * compares a run's peak resident memory with its budget).
+         * taken off first; half of the rest, because the rest also holds what footprints do not count: metaspace, code
+         * cache and thread stacks, buffers a model grows for larger requests after its footprint was measured, memory
+         * the C allocator keeps after unloads, the page cache the artifacts are read through, and whatever else runs on
+         * the machine. "May use" is the container's limit where there is one. Half is also what the measurements allow
+         * at most: under heavy churn (8,400 loads and evictions of 1 MiB models in 48 s) resident memory grew by 2.0
+         * times the summed footprints with glibc's default malloc arenas, 1.3 times with MALLOC_ARENA_MAX=2
+         * (docs/benchmarks.md). On the 2-core development machine with the JVM's default heap:
+         * (24,105 MiB − 6,028 MiB) / 2 = 9,038 MiB.
          */
         public static long defaultMemoryBudget() {
             long physical = MmeMemory.physicalMemoryBytes();
@@ -204,10 +209,13 @@ public final class MultiModelHost implements AutoCloseable {
     private final AtomicLong usedBytes = new AtomicLong();
     private final AtomicLong sequence = new AtomicLong();
     /**
-     * Resident bytes that unloads freed but the process kept (the C allocator holds on to them), charged to the next
-     * load; at most the budget. Loader thread only.
+     * Resident bytes that unloads freed but the process kept (the C allocator holds on to them and later loads reuse
+     * them); loads that grow resident memory less than a model like them holds are charged from it (see
+     * {@link #admit}). At most the budget. Loader thread only.
      */
     private long slack;
+    /** Moving average of footprints measured with no slack to reuse (fresh loads). Loader thread only. */
+    private long typicalFootprint;
     /** Last measured footprint per source, the estimate before it loads again. Loader thread only. */
     private final Map<String, Long> footprints = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
@@ -239,7 +247,8 @@ public final class MultiModelHost implements AutoCloseable {
         this.env = Objects.requireNonNull(env, "env");
         this.ownsEnvironment = ownsEnvironment;
         String prefix = sanitize(name);
-        this.modelNamePrefix = prefix.isEmpty() ? "mme" : trimHyphens(prefix.substring(0, Math.min(prefix.length(), 24)));
+        this.modelNamePrefix = prefix.isEmpty() ? "mme"
+                : trimHyphens(prefix.substring(0, Math.min(prefix.length(), 24)));
         this.metrics = new MmeMetrics(Objects.requireNonNull(registry, "registry"), name, resident::size,
                 usedBytes::get, settings.memoryBudgetBytes());
         // What the process pays once (ONNX Runtime's environment, its first session) must not be charged to the first
@@ -293,9 +302,9 @@ public final class MultiModelHost implements AutoCloseable {
 
     /**
      * Container API {@code POST /models}: loads {@code url} (absolute path, {@code file:} or {@code s3://} URL, or a
-     * path relative to the prefix) under {@code name}. Fails with 409 ALREADY_LOADED when the name is loaded or loading,
-     * 507 when the model alone is larger than the whole budget, 503 when the budget is held by models serving requests,
-     * 400 for a bad or missing url. Completes when the model is loaded (no wait bound: the caller asked to load).
+     * path relative to the prefix) under {@code name}. Fails with 409 ALREADY_LOADED when the name is loaded or
+     * loading, 507 when the model alone is larger than the whole budget, 503 when the budget is held by models
+     * serving requests, 400 for a bad or missing url. Completes when the model is loaded (no wait bound: the caller asked to load).
      */
     public CompletableFuture<LoadedModel> load(String name, String url) {
         if (closed) {
@@ -450,7 +459,7 @@ public final class MultiModelHost implements AutoCloseable {
         return current == null ? entries.putIfAbsent(key, fresh) == null : entries.replace(key, current, fresh);
     }
 
-    /** The request holds a pin on {@code entry}, which is loading; it is served when ready, or told 429 at the bound. */
+    /** The request holds a pin on {@code entry}, which is loading: served when it is ready, or 429 at the bound. */
     private CompletionStage<InferenceResponse> awaitLoad(Entry entry, InferenceRequest request, long start) {
         CompletableFuture<InferenceResponse> result = new CompletableFuture<>();
         AtomicBoolean decided = new AtomicBoolean();
@@ -578,18 +587,21 @@ public final class MultiModelHost implements AutoCloseable {
      * and unloads one at a time, so the change belongs to this model's sessions, runner thread and pipeline.
      *
      * <p>Slack: the C allocator keeps most small blocks an unload frees (measured on a small MLP: a fresh load and
-     * first run took 270 KiB, its unload gave back 65 KiB), and the next load reuses them, so its own change of
-     * resident memory is a fraction of what it holds (75 KiB). Each unload therefore adds what it did not give back (footprint minus the
-     * drop of resident memory) to {@link #slack}, and the next load is charged that slack on top of its own change.
-     * The sum of footprints plus slack then follows the process's resident memory across loads and unloads instead of
-     * drifting down with every eviction, which would let the cache hold ever more models in the same budget.
+     * first run took 270 KiB, its unload gave back 65 KiB), and the next load reuses them: its own change of resident
+     * memory (75 KiB) is a fraction of what it holds. Counting only that change, footprints shrink with every eviction
+     * and the cache holds ever more models in the same budget. So each unload adds what it did not give back
+     * (footprint minus the drop of resident memory) to {@link #slack}, free memory the process keeps, and a load whose
+     * own change is below what a model like it holds (its last footprint, else {@link #typicalFootprint}) is charged
+     * the difference from the slack. Charging it all the slack instead overshoots the other way: measured, a budget
+     * for 100 small models ended up holding 4, each charged for memory the others had left.
      *
      * <p>The window includes one warm-up inference ({@link #firstRun}); ONNX Runtime's one-time costs were paid at
      * construction ({@link MmeWarmup#runtime()}). Errors left: whatever else happens during a load counts in (other
      * hosts or endpoints loading at the same time, requests being served, Java heap pages first touched;
-     * overestimate), the first loads still pay class loading and JIT compilation (about 1.5 MiB), a model may be
-     * charged slack that another model's memory left behind, and buffers a model grows later for larger requests are
-     * not counted (underestimate).
+     * overestimate), the first loads still pay class loading and JIT compilation (about 1.5 MiB), a model unlike the
+     * typical one may be charged too much or too little slack, and buffers a model grows later for larger requests are
+     * not counted (underestimate). For models of a few hundred KiB the allocator's own noise is as large as a model:
+     * a budget for 100 such MLPs held up to 244 of them, while 1 MiB models stayed at 100-102 (docs/benchmarks.md).
      */
     private void admit(Entry entry) throws InterruptedException {
         if (closed) {
@@ -630,13 +642,24 @@ public final class MultiModelHost implements AutoCloseable {
         long after = env.residentBytes();
         long floor = Math.max(onDisk, MultiModelPaths.sizeOf(hosted.workDir()));
         boolean measured = before >= 0 && after >= 0;
-        // The model's own size: what 507 is about, and the estimate before its next load.
-        long own = measured ? Math.max(after - before, floor) : floor;
-        footprints.put(entry.source, own);
-        // Slack never makes a model look larger than the whole budget; what is not charged waits for the next load.
-        long charged = measured ? Math.min(slack, Math.max(0, budget - own)) : 0;
-        long footprint = measured ? Math.max(after - before + charged, floor) : floor;
-        slack -= charged;
+        long delta = measured ? after - before : 0;
+        // The model's own growth: what 507 is about.
+        long own = Math.max(delta, floor);
+        long footprint = own;
+        if (measured) {
+            // What it took from the slack: up to what a model like it holds (its last footprint, else the typical
+            // fresh one), never more (the slack is free memory that later loads reuse too), never beyond the budget.
+            long expected = footprints.getOrDefault(entry.source, typicalFootprint);
+            long charged = Math.min(Math.min(slack, Math.max(0, expected - delta)), Math.max(0, budget - own));
+            slack -= charged;
+            footprint = Math.max(delta + charged, floor);
+            if (slack == 0 && charged == 0) {
+                // Nothing reused, so this was a clean measurement of a fresh load: it teaches the typical footprint.
+                typicalFootprint = typicalFootprint == 0 ? footprint
+                        : typicalFootprint + (footprint - typicalFootprint) / TYPICAL_WEIGHT;
+            }
+        }
+        footprints.put(entry.source, footprint);
         entry.footprint = footprint;
         if (own > budget || !makeRoom(footprint, entry)) {
             unloadMeasured(entry);
@@ -691,7 +714,8 @@ public final class MultiModelHost implements AutoCloseable {
             if (victim.pins.tryRetireIdle()) {
                 entries.remove(victim.name, victim);
                 metrics.evictions.increment();
-                LOG.debug("multi-model host '{}': evicting {} ({} bytes)", name, victim.describeName(), victim.footprint);
+                LOG.debug("multi-model host '{}': evicting {} ({} bytes)", name, victim.describeName(),
+                        victim.footprint);
                 unloadNow(victim);
             }
         }
@@ -737,7 +761,8 @@ public final class MultiModelHost implements AutoCloseable {
         // A target model that is not there, or not a model, is the client's mistake: SageMaker answers a bad
         // TargetModel with a 400 ValidationError naming it.
         if (error.code() == ErrorCode.NOT_FOUND
-                || (error.code() == ErrorCode.INTERNAL_FAILURE && error.getCause() instanceof IllegalArgumentException)) {
+                || (error.code() == ErrorCode.INTERNAL_FAILURE
+                        && error.getCause() instanceof IllegalArgumentException)) {
             return new SluiceException(ErrorCode.VALIDATION_ERROR, "could not load " + entry.describeName() + " from "
                     + entry.source + ": " + error.getMessage(), error.getCause());
         }
@@ -757,7 +782,8 @@ public final class MultiModelHost implements AutoCloseable {
     }
 
     private SluiceException notLoaded(String key) {
-        return new SluiceException(ErrorCode.NOT_FOUND, "model '" + key + "' is not loaded on multi-model host " + name);
+        return new SluiceException(ErrorCode.NOT_FOUND, "model '" + key + "' is not loaded on multi-model host "
+                + name);
     }
 
     private SluiceException closedError() {
@@ -765,9 +791,9 @@ public final class MultiModelHost implements AutoCloseable {
     }
 
     /**
-     * A unique ModelHost name ("&lt;host&gt;-mm&lt;n&gt;-&lt;target&gt;", 1-63 characters): the sequence keeps a reload of a
-     * model apart from its previous copy that may still be unloading; the host name keeps hosts sharing a ModelHost
-     * apart.
+     * A unique ModelHost name ("&lt;host&gt;-mm&lt;n&gt;-&lt;target&gt;", 1-63 characters): the sequence keeps a reload
+     * of a model apart from its previous copy that may still be unloading; the host name keeps hosts sharing a
+     * ModelHost apart.
      */
     private String modelName(String key) {
         String head = modelNamePrefix + "-mm" + sequence.incrementAndGet();

@@ -286,7 +286,8 @@ class MultiModelHostTest {
         // reuses it without growing it.
         AtomicLong highWater = new AtomicLong();
         env.shutdown();
-        env = new TestEnvironment(() -> BASE_RESIDENT + STEP * highWater.accumulateAndGet(host.models().size(), Math::max));
+        env = new TestEnvironment(
+                () -> BASE_RESIDENT + STEP * highWater.accumulateAndGet(host.models().size(), Math::max));
         mme(settings(TWO_MODELS));
         await(mme.service().invoke(request("a.onnx")));
         await(mme.service().invoke(request("b.onnx")));
@@ -303,6 +304,13 @@ class MultiModelHostTest {
         await(mme.service().invoke(request("team/d.onnx")));
         assertThat(loadedNames()).containsExactly("c.onnx", "team/d.onnx");
         assertThat(mme.usedBytes()).isEqualTo(2 * STEP);
+
+        // Two unloads leave twice a model's memory; a model like them is charged one model's worth, not all of it.
+        await(mme.unload("c.onnx"));
+        await(mme.unload("team/d.onnx"));
+        await(mme.service().invoke(request("a.onnx")));
+        assertThat(mme.model("a.onnx").orElseThrow().footprintBytes()).isEqualTo(STEP);
+        assertThat(mme.usedBytes()).isEqualTo(STEP);
     }
 
     // ---- ModelCacheSetting=Disabled ----

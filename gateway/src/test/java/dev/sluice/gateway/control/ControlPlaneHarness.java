@@ -38,8 +38,12 @@ final class ControlPlaneHarness implements AutoCloseable {
     final SageMakerWaiter waiter;
 
     ControlPlaneHarness(Path work, Path data) throws Exception {
+        this(work, data, dev.sluice.core.config.S3Config.DEFAULT);
+    }
+
+    ControlPlaneHarness(Path work, Path data, dev.sluice.core.config.S3Config s3) throws Exception {
         ServerConfig config = new ServerConfig("127.0.0.1", 0, 0, ServerConfig.DEFAULT_MAX_PAYLOAD_BYTES,
-                Duration.ofSeconds(5), List.of());
+                Duration.ofSeconds(5), List.of(), List.of(), s3, ServerConfig.Role.GATEWAY);
         server = SluiceServer.start(config, work, data, new ControlPlane.Settings("us-east-1", "000000000000",
                 Duration.ofMillis(100), Duration.ofMillis(100)));
         server.restored().get(60, TimeUnit.SECONDS);

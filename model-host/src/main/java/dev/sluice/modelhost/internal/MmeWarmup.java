@@ -25,7 +25,8 @@ public final class MmeWarmup {
      */
     private static final byte[] IDENTITY_MODEL = Base64.getDecoder().decode(
             "CAgSFHNsdWljZS10ZXN0LWZpeHR1cmVzOnQKKgoFaW5wdXQSBm91dHB1dBoPb3V0cHV0X0lkZW50aXR5IghJZGVudGl0eRINaWRlbnRp"
-                    + "dHktZnAzMloaCgVpbnB1dBIRCg8IARILCgcSBWJhdGNoCgBiGwoGb3V0cHV0EhEKDwgBEgsKBxIFYmF0Y2gKAEIECgAQEQ==");
+                    + "dHktZnAzMloaCgVpbnB1dBIRCg8IARILCgcSBWJhdGNoCgBiGwoGb3V0cHV0EhEKDwgBEgsKBxIFYmF0Y2gKAEIE"
+                    + "CgAQEQ==");
 
     private MmeWarmup() {
     }

@@ -30,23 +30,27 @@ import java.util.concurrent.TimeUnit;
  *       request at a time.</li>
  *   <li>Zipf: {@code models} generated models behind one host whose budget holds {@code resident} of them (sized from
  *       footprints measured on a calibration run), one client, Zipf(s) popularity, bounded by a request count and a
- *       time limit. Reports hit ratio, hit and miss latency, load time and peak resident memory against the budget.</li>
+ *       time limit. Reports hit ratio, hit and miss latency, load time and peak resident memory against the
+ *       budget.</li>
  *   <li>Leak check: load and unload one model {@code cycles} times; resident memory at the start, middle and end.</li>
  * </ol>
  * Arguments: {@code WORKDIR [models=1000] [resident=100] [requests=20000] [seconds=60] [zipfS=1.0] [cycles=1000]}.
  */
 public final class MultiModelBench {
-    private static final byte[] BODY = "{\"inputs\":{\"input\":[[1.0,2.0,3.0,4.0]]}}".getBytes(StandardCharsets.UTF_8);
+    /** One row of {@link OnnxFixtures#SLOW_WIDTH} features for the 1 MiB models ({@code OnnxFixtures.slow(dir, 1)}). */
+    private static final byte[] BODY = body();
     private static final String JSON = "application/json";
     private static final int OVERHEAD_REQUESTS = 30_000;
     private static final int CALIBRATION_MODELS = 30;
+    private static final boolean TRACE = Boolean.getBoolean("bench.trace");
 
     private MultiModelBench() {
     }
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
-            System.err.println("usage: MultiModelBench WORKDIR [models] [resident] [requests] [seconds] [zipfS] [cycles]");
+            System.err.println(
+                    "usage: MultiModelBench WORKDIR [models] [resident] [requests] [seconds] [zipfS] [cycles]");
             System.exit(2);
         }
         Path work = Path.of(args[0]);
@@ -58,7 +62,9 @@ public final class MultiModelBench {
         int cycles = intArg(args, 6, 1000);
 
         Path prefix = work.resolve("models");
-        Path mlp = OnnxFixtures.mlp(work.resolve("fixture"));
+        // One 512 x 512 FP32 MatMul: 1 MiB of weights, about 0.1 ms a request. Small for a multi-model endpoint, yet
+        // large enough that a model's memory is mostly its weights rather than allocator noise.
+        Path mlp = OnnxFixtures.slow(work.resolve("fixture"), 1);
         Files.createDirectories(prefix);
         for (int i = 0; i < models; i++) {
             Files.copy(mlp, prefix.resolve(modelName(i)));
@@ -78,8 +84,9 @@ public final class MultiModelBench {
              MultiModelHost overhead = new MultiModelHost("overhead", unbounded, host, registry)) {
             long footprint = calibrate(calibration);
             long budget = footprint * residentTarget + footprint / 2;
-            System.out.printf(Locale.ROOT, "calibration: mean footprint %.1f KiB over %d fresh loads -> budget %.1f MiB "
-                    + "(%d models)%n", footprint / 1024.0, CALIBRATION_MODELS, budget / 1048576.0, residentTarget);
+            System.out.printf(Locale.ROOT, "calibration: mean footprint %.1f KiB over %d fresh loads -> budget "
+                    + "%.1f MiB (%d models)%n", footprint / 1024.0, CALIBRATION_MODELS, budget / 1048576.0,
+                    residentTarget);
 
             hitOverhead(host, overhead);
             zipf(host, registry, prefix, models, budget, requests, seconds, zipfS);
@@ -170,6 +177,11 @@ public final class MultiModelBench {
                 } else {
                     missNanos[misses++] = elapsed;
                 }
+                if (TRACE && done % 1000 == 0) {
+                    System.out.printf(Locale.ROOT, "    trace %d: %d models, used %.1f MiB, rss %.1f MiB, hits %d%n",
+                            done, mme.models().size(), mme.usedBytes() / 1048576.0,
+                            MmeMemory.residentBytes() / 1048576.0, hits);
+                }
                 if ((done & 15) == 0) {
                     maxResident = Math.max(maxResident, mme.models().size());
                     maxUsed = Math.max(maxUsed, mme.usedBytes());
@@ -258,6 +270,14 @@ public final class MultiModelBench {
     private static int rank(double[] cumulative, double u) {
         int index = Arrays.binarySearch(cumulative, u);
         return Math.min(cumulative.length - 1, index >= 0 ? index : -index - 1);
+    }
+
+    private static byte[] body() {
+        StringBuilder row = new StringBuilder("{\"inputs\":{\"input\":[[");
+        for (int i = 0; i < OnnxFixtures.SLOW_WIDTH; i++) {
+            row.append(i == 0 ? "" : ",").append(i % 7);
+        }
+        return row.append("]]}}").toString().getBytes(StandardCharsets.UTF_8);
     }
 
     private static String modelName(int i) {
