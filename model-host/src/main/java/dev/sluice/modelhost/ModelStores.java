@@ -8,12 +8,10 @@ import dev.sluice.modelhost.internal.StoreNames.S3Location;
 import dev.sluice.modelhost.internal.StoreS3;
 import dev.sluice.modelhost.internal.StoreS3.ObjectVersion;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -27,7 +25,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.utils.SdkAutoCloseable;
 
@@ -237,23 +234,10 @@ public final class ModelStores implements AutoCloseable {
     }
 
     private static long sizeOf(Path path) {
-        if (Files.isRegularFile(path)) {
-            try {
-                return Files.size(path);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + path.toAbsolutePath(), e);
-            }
-        }
-        try (Stream<Path> walk = Files.walk(path)) {
-            return walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).mapToLong(p -> {
-                try {
-                    return Files.size(p);
-                } catch (IOException e) {
-                    return 0;
-                }
-            }).sum();
-        } catch (IOException | UncheckedIOException e) {
-            throw new IllegalArgumentException("cannot list model source " + path.toAbsolutePath() + ": " + e, e);
+        try {
+            return dev.sluice.modelhost.internal.FileTrees.size(path);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read model source " + path.toAbsolutePath() + ": " + e, e);
         }
     }
 

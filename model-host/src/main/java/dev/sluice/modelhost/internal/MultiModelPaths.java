@@ -1,12 +1,10 @@
 package dev.sluice.modelhost.internal;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 
 /**
  * Sizes of a multi-model host's artifacts on local disk: the floor of a model's footprint (ONNX Runtime holds every
@@ -57,19 +55,8 @@ public final class MultiModelPaths {
             return 0;
         }
         try {
-            if (Files.isRegularFile(path)) {
-                return Files.size(path);
-            }
-            try (Stream<Path> walk = Files.walk(path)) {
-                return walk.filter(Files::isRegularFile).mapToLong(p -> {
-                    try {
-                        return Files.size(p);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                }).sum();
-            }
-        } catch (IOException | UncheckedIOException e) {
+            return FileTrees.size(path);
+        } catch (IOException e) {
             return 0;
         }
     }

@@ -490,15 +490,9 @@ public final class StoreCache implements AutoCloseable {
     }
 
     static long sizeOf(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            return walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).mapToLong(p -> {
-                try {
-                    return Files.size(p);
-                } catch (IOException e) {
-                    return 0;
-                }
-            }).sum();
-        } catch (IOException | UncheckedIOException e) {
+        try {
+            return FileTrees.size(dir);
+        } catch (IOException e) {
             return 0;
         }
     }
