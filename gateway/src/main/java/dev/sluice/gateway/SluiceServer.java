@@ -167,7 +167,7 @@ public final class SluiceServer implements AutoCloseable {
         boolean gateway = config.role() == ServerConfig.Role.GATEWAY;
         ControlPlane controlPlane = gateway ? new ControlPlane(new StateStore(dataDir, new ObjectMapper()), endpoints,
                 new HostInstanceProvider(host, registry, background.remote(), scheduler, REMOTE_STARTUP_TIMEOUT),
-                variantMeters, scheduler, background.shadows(), controlSettings) : null;
+                variantMeters, scheduler, background.shadows(), controlSettings, config.s3()) : null;
         // Creating a multi-model set loads nothing (each model loads on its first use), so it serves at once.
         Map<String, MultiModelHost> multiModels = new LinkedHashMap<>();
         multiModelSettings.forEach((name, settings) -> {

@@ -21,6 +21,7 @@ import dev.sluice.gateway.control.internal.Fleets;
 import dev.sluice.gateway.control.internal.LiveEndpoint;
 import dev.sluice.gateway.control.internal.LiveVariant;
 import dev.sluice.gateway.control.internal.Resources;
+import dev.sluice.gateway.control.internal.TransformJobs;
 import dev.sluice.variants.AlarmRule;
 import dev.sluice.variants.EndpointRouter;
 import dev.sluice.variants.HealthChecker;
@@ -109,12 +110,22 @@ public final class ControlPlane implements AutoCloseable {
     private final Map<String, Stored<EndpointConfigDefinition>> configs = new HashMap<>();
     private final Map<String, LiveEndpoint> endpoints = new HashMap<>();
     private final Map<String, AlarmRule> alarms = new HashMap<>();
+    // ---- batch transform (CreateTransformJob & co.): in memory, on this thread like everything else ----
+    private final TransformJobs transforms;
 
     /**
      * @param shadowExecutor where shadow responses are compared with production ones (off the event loops)
      */
     public ControlPlane(StateStore store, EndpointRegistry registry, InstanceProvider provider, VariantMeterRegistry meters,
                         Scheduler scheduler, Executor shadowExecutor, Settings settings) {
+        this(store, registry, provider, meters, scheduler, shadowExecutor, settings,
+                dev.sluice.core.config.S3Config.DEFAULT);
+    }
+
+    /** @param transformS3 where transform jobs read and write {@code s3://} locations (the server's S3 settings) */
+    public ControlPlane(StateStore store, EndpointRegistry registry, InstanceProvider provider, VariantMeterRegistry meters,
+                        Scheduler scheduler, Executor shadowExecutor, Settings settings,
+                        dev.sluice.core.config.S3Config transformS3) {
         this.json = new ObjectMapper();
         this.store = store;
         this.registry = registry;
@@ -127,6 +138,7 @@ public final class ControlPlane implements AutoCloseable {
         this.health = new HealthChecker(scheduler, settings.healthCheckInterval(), UNHEALTHY_AFTER, HEALTHY_AFTER);
         this.fleets = new Fleets(provider, meters, executor, health);
         this.arns = new Resources(settings.region(), settings.accountId(), json);
+        this.transforms = new TransformJobs(provider, executor, scheduler::now, arns, json, transformS3);
     }
 
     /** Runs one awsJson1_1 operation ({@code X-Amz-Target: SageMaker.<operation>}). */
@@ -205,11 +217,17 @@ public final class ControlPlane implements AutoCloseable {
             case "UpdateEndpointWeightsAndCapacities" -> updateWeightsAndCapacities(request);
             case "DeleteEndpoint" -> deleteEndpoint(request);
             case "ListEndpoints" -> listEndpoints(request);
+            // ---- batch transform ----
+            case "CreateTransformJob" -> transforms.create(request, name -> model(name).definition());
+            case "DescribeTransformJob" -> transforms.describe(request);
+            case "StopTransformJob" -> transforms.stop(request);
+            case "ListTransformJobs" -> listTransformJobs(request);
             default -> throw new SluiceException(ErrorCode.UNKNOWN_OPERATION, "Operation SageMaker." + operation
                     + " is not supported by Sluice. Supported: CreateModel, DescribeModel, DeleteModel, ListModels, "
                     + "CreateEndpointConfig, DescribeEndpointConfig, DeleteEndpointConfig, ListEndpointConfigs, "
                     + "CreateEndpoint, DescribeEndpoint, UpdateEndpoint, UpdateEndpointWeightsAndCapacities, "
-                    + "DeleteEndpoint, ListEndpoints.");
+                    + "DeleteEndpoint, ListEndpoints, CreateTransformJob, DescribeTransformJob, StopTransformJob, "
+                    + "ListTransformJobs.");
         };
     }
 
@@ -737,6 +755,14 @@ public final class ControlPlane implements AutoCloseable {
         });
     }
 
+    // ---- batch transform ----
+
+    private JsonNode listTransformJobs(JsonNode request) {
+        ListRequest list = HostingShapes.parseList(request, SORT_ENDPOINTS, TransformJobs.STATUSES);
+        return page(list, transforms.all(), TransformJobs.Job::name, TransformJobs.Job::createdAt,
+                TransformJobs.Job::status, "TransformJobSummaries", transforms::summary);
+    }
+
     private LiveEndpoint endpoint(String name) {
         LiveEndpoint e = endpoints.get(name);
         if (e == null) {
@@ -819,6 +845,11 @@ public final class ControlPlane implements AutoCloseable {
     /** Stops the control-plane thread; the fleets' models are closed with the model host. */
     @Override
     public void close() {
+        // Running transform jobs stop taking records; their instances close with the model host.
+        onControlThread(() -> {
+            transforms.stopAll();
+            return null;
+        });
         health.close();
         executor.shutdown();
         try {

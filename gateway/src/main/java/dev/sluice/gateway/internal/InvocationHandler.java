@@ -131,6 +131,8 @@ public final class InvocationHandler extends ChannelInboundHandlerAdapter {
         try {
             switch (route.kind()) {
                 case PING -> reply(ctx, pingResponse(), keepAlive, head);
+                case EXECUTION_PARAMETERS -> reply(ctx, json(HttpResponseStatus.OK, executionParameters(ctx)),
+                        keepAlive, head);
                 case V2_LIVE -> reply(ctx, json(HttpResponseStatus.OK, "{\"live\":true}"), keepAlive, head);
                 case V2_READY -> {
                     boolean ready = endpoints.allReady() && !state.isDraining();
@@ -173,6 +175,23 @@ public final class InvocationHandler extends ChannelInboundHandlerAdapter {
                 ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, Unpooled.EMPTY_BUFFER);
         response.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
         return response;
+    }
+
+    /**
+     * Batch transform's defaults for jobs against this server (SAGEMAKER-CONTRACT.md §1): as many concurrent
+     * requests as a model has runner threads (one per core by default), whole payloads up to this server's limit.
+     * The limit is read from the pipeline's aggregator, the one place that enforces it.
+     */
+    private static String executionParameters(ChannelHandlerContext ctx) {
+        PayloadLimitAggregator aggregator = ctx.pipeline().get(PayloadLimitAggregator.class);
+        long maxBytes = aggregator == null ? dev.sluice.core.config.ServerConfig.DEFAULT_MAX_PAYLOAD_BYTES
+                : aggregator.maxContentLength();
+        // MaxPayloadInMB is a whole number (1-100 for a job); a limit under 1 MB still allows 1 MB requests to be
+        // tried, and the server's 413 names its real limit.
+        long mb = Math.max(1, Math.min(100, maxBytes >> 20));
+        int workers = dev.sluice.core.config.RunnerConfig.defaults().workers();
+        return "{\"MaxConcurrentTransforms\":" + workers + ",\"BatchStrategy\":\"MULTI_RECORD\",\"MaxPayloadInMB\":"
+                + mb + "}";
     }
 
     /** SageMaker answers an unknown endpoint with a 400 ValidationError, not a 404. */

@@ -17,6 +17,8 @@ public record Route(Kind kind, String name, List<HttpMethod> allowed) {
         PING, INVOKE, V2_SERVER_METADATA, V2_LIVE, V2_READY, V2_MODEL_METADATA, V2_MODEL_READY, V2_INFER,
         /** Multi-model container API (SAGEMAKER-CONTRACT.md §4). */
         MODELS_LIST, MODELS_LOAD, MODEL_DESCRIBE, MODEL_UNLOAD, MODEL_INVOKE,
+        /** Batch transform's optional container API (SAGEMAKER-CONTRACT.md §1): {@code GET /execution-parameters}. */
+        EXECUTION_PARAMETERS,
         METHOD_NOT_ALLOWED, NOT_FOUND,
         /** A path whose percent-encoding cannot be decoded. */
         MALFORMED
@@ -48,6 +50,8 @@ public record Route(Kind kind, String name, List<HttpMethod> allowed) {
                 return expect(method, HttpMethod.GET, Kind.PING, null);
             case "/invocations":
                 return expect(method, HttpMethod.POST, Kind.INVOKE, null);
+            case "/execution-parameters":
+                return expect(method, HttpMethod.GET, Kind.EXECUTION_PARAMETERS, null);
             case "/v2":
                 return expect(method, HttpMethod.GET, Kind.V2_SERVER_METADATA, null);
             case "/v2/health/live":

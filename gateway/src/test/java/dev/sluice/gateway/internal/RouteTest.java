@@ -9,6 +9,10 @@ class RouteTest {
     @Test
     void sageMakerRoutes() {
         assertThat(Route.of(HttpMethod.GET, "/ping").kind()).isEqualTo(Route.Kind.PING);
+        assertThat(Route.of(HttpMethod.GET, "/execution-parameters").kind())
+                .isEqualTo(Route.Kind.EXECUTION_PARAMETERS);
+        assertThat(Route.of(HttpMethod.POST, "/execution-parameters").kind())
+                .isEqualTo(Route.Kind.METHOD_NOT_ALLOWED);
         assertThat(Route.of(HttpMethod.POST, "/invocations").kind()).isEqualTo(Route.Kind.INVOKE);
         assertThat(Route.of(HttpMethod.POST, "/invocations?x=1").kind()).isEqualTo(Route.Kind.INVOKE);
         Route named = Route.of(HttpMethod.POST, "/endpoints/my-endpoint/invocations");
