@@ -32,6 +32,17 @@ run_transform() { # run_transform NAME ARGS... -> prints "seconds peak_rss_kb"
   cat "$WORK/$name.time"
 }
 
+# Raw ONNX Runtime on in-memory batches of the same size the transform sends (~6 MB of CSV ≈ 330k rows): the ceiling.
+./mvnw -q -B -o install -pl core,inference-pipeline -DskipTests
+./mvnw -q -B -o -pl model-host test-compile
+./mvnw -q -B -o -pl model-host dependency:build-classpath -Dmdep.outputFile="$WORK/cp" -Dmdep.includeScope=test >/dev/null
+# -Xss16m: ONNX Runtime's start-up recurses deeply on a long class path (see ModelHost.LOADER_STACK_BYTES).
+read -r RAW_ROWS T_RAW < <("$(java_bin)" -Xmx256m -Xss16m -cp "model-host/target/test-classes:model-host/target/classes:$(cat "$WORK/cp")" \
+  dev.sluice.modelhost.bench.RawOrtBench "$MLP" "$ROWS_SMALL" 330000 4 2>/dev/null)
+
+# Build the launcher's jar now if sources changed, so no timed run includes a build.
+./sluice --version > /dev/null 2>&1 || ./sluice --help > /dev/null 2>&1 || true
+
 COMMON=(--split-type Line --batch-strategy MultiRecord --content-type text/csv --accept text/csv --assemble-with Line)
 read -r T_MODEL M_MODEL < <(run_transform model --model "$MLP" --input "$WORK/small" --output "$WORK/out-model" "${COMMON[@]}" --max-concurrent 2)
 
@@ -62,7 +73,10 @@ OUT_ROWS=$(wc -l < "$WORK/out-big/data.csv.out")
 echo "nproc=$(nproc); JVM heap capped at 256 MiB (-Xmx256m); MultiRecord, 6 MB payloads, 2 concurrent"
 echo "| run | input | rows | seconds | rows/s | peak RSS |"
 echo "|---|---|---|---|---|---|"
+printf "| raw ONNX Runtime, in-memory FP32 batches, 1 runner per core | – | %d | %s | %.0f | – |\n" "$RAW_ROWS" "$T_RAW" "$(echo "$RAW_ROWS / $T_RAW" | bc -l)"
 printf "| --model (in-process MLP) | %d MiB | %d | %s | %.0f | %d MiB |\n" "$MODEL_MB" "$ROWS_SMALL" "$T_MODEL" "$(echo "$ROWS_SMALL / $T_MODEL" | bc -l)" "$((M_MODEL / 1024))"
 printf "| --endpoint (sluice serve, MLP) | %d MiB | %d | %s | %.0f | %d MiB |\n" "$MODEL_MB" "$ROWS_SMALL" "$T_EP" "$(echo "$ROWS_SMALL / $T_EP" | bc -l)" "$((M_EP / 1024))"
 printf "| --endpoint (echo container) | %d MiB | %d | %s | %.0f | %d MiB |\n" "$BIG_MB" "$ROWS_BIG" "$T_BIG" "$(echo "$ROWS_BIG / $T_BIG" | bc -l)" "$((M_BIG / 1024))"
 echo "echo run: $OUT_ROWS rows written of $ROWS_BIG read"
+printf "ratios in this run: --model / raw = %.3f, --endpoint / raw = %.3f\n" \
+  "$(echo "($ROWS_SMALL / $T_MODEL) / ($RAW_ROWS / $T_RAW)" | bc -l)" "$(echo "($ROWS_SMALL / $T_EP) / ($RAW_ROWS / $T_RAW)" | bc -l)"
