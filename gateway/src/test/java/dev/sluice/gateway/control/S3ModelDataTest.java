@@ -64,6 +64,31 @@ class S3ModelDataTest {
                 var failed = sdk.sageMaker.describeEndpoint(b -> b.endpointName("missing"));
                 assertThat(failed.endpointStatus()).isEqualTo(EndpointStatus.FAILED);
                 assertThat(failed.failureReason()).contains("s3://models/nope.onnx").contains("does not exist");
+
+                // A transform job reading from and writing to S3, with the model itself from S3.
+                s3.createBucket(b -> b.bucket("data"));
+                s3.putObject(b -> b.bucket("data").key("in/part-1.csv"), RequestBody.fromString("1,2,3,4\n0,0,0,0\n"));
+                s3.putObject(b -> b.bucket("data").key("in/nested/part-2.csv"), RequestBody.fromString("1,2,3,4\n"));
+                sdk.sageMaker.createTransformJob(b -> b.transformJobName("s3-job").modelName("from-s3")
+                        .transformInput(i -> i.contentType("text/csv").splitType("Line")
+                                .dataSource(d -> d.s3DataSource(x -> x.s3DataType("S3Prefix").s3Uri("s3://data/in/"))))
+                        .transformOutput(o -> o.s3OutputPath("s3://data/out/").accept("text/csv").assembleWith("Line"))
+                        .transformResources(r -> r.instanceType("ml.m5.large").instanceCount(1)));
+                long jobDeadline = System.nanoTime() + 60_000_000_000L;
+                var job = sdk.sageMaker.describeTransformJob(b -> b.transformJobName("s3-job"));
+                while (job.transformJobStatusAsString().equals("InProgress") && System.nanoTime() < jobDeadline) {
+                    Thread.sleep(100);
+                    job = sdk.sageMaker.describeTransformJob(b -> b.transformJobName("s3-job"));
+                }
+                assertThat(job.transformJobStatusAsString()).as(String.valueOf(job.failureReason()))
+                        .isEqualTo("Completed");
+                String part1 = s3.getObjectAsBytes(b -> b.bucket("data").key("out/part-1.csv.out")).asUtf8String();
+                String part2 = s3.getObjectAsBytes(b -> b.bucket("data").key("out/nested/part-2.csv.out"))
+                        .asUtf8String();
+                assertThat(part1.trim().split("\n")).hasSize(2);
+                assertThat(Double.parseDouble(part1.split("\n")[0].split(",")[0]))
+                        .isCloseTo(expected[0], org.assertj.core.data.Offset.offset(1e-4));
+                assertThat(part2.trim().split("\n")).hasSize(1);
             }
         } finally {
             proxy.stop();
