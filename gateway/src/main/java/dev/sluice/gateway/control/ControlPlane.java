@@ -268,15 +268,7 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private JsonNode listModels(JsonNode request) {
-        ListRequest list = HostingShapes.parseList(request, SORT_MODELS);
-        List<Map.Entry<String, Stored<ModelDefinition>>> rows = new ArrayList<>(models.entrySet());
-        return page(list, rows, Map.Entry::getKey, e -> e.getValue().createdAt(), e -> null, "Models", e -> {
-            ObjectNode row = json.createObjectNode();
-            row.put("ModelName", e.getKey());
-            row.put("ModelArn", arns.arn("model", e.getKey()));
-            row.set("CreationTime", Resources.time(e.getValue().createdAt()));
-            return row;
-        });
+        return listStored(request, models, "Models", "Model", "model");
     }
 
     private Stored<ModelDefinition> model(String name) {
@@ -326,16 +318,21 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private JsonNode listEndpointConfigs(JsonNode request) {
+        return listStored(request, configs, "EndpointConfigs", "EndpointConfig", "endpoint-config");
+    }
+
+    /** ListModels and ListEndpointConfigs: rows of {@code <prefix>Name}, {@code <prefix>Arn} and CreationTime. */
+    private <T> JsonNode listStored(JsonNode request, Map<String, Stored<T>> stored, String field, String prefix,
+                                    String arnType) {
         ListRequest list = HostingShapes.parseList(request, SORT_MODELS);
-        List<Map.Entry<String, Stored<EndpointConfigDefinition>>> rows = new ArrayList<>(configs.entrySet());
-        return page(list, rows, Map.Entry::getKey, e -> e.getValue().createdAt(), e -> null, "EndpointConfigs",
-                e -> {
-                    ObjectNode row = json.createObjectNode();
-                    row.put("EndpointConfigName", e.getKey());
-                    row.put("EndpointConfigArn", arns.arn("endpoint-config", e.getKey()));
-                    row.set("CreationTime", Resources.time(e.getValue().createdAt()));
-                    return row;
-                });
+        List<Map.Entry<String, Stored<T>>> rows = new ArrayList<>(stored.entrySet());
+        return page(list, rows, Map.Entry::getKey, e -> e.getValue().createdAt(), e -> null, field, e -> {
+            ObjectNode row = json.createObjectNode();
+            row.put(prefix + "Name", e.getKey());
+            row.put(prefix + "Arn", arns.arn(arnType, e.getKey()));
+            row.set("CreationTime", Resources.time(e.getValue().createdAt()));
+            return row;
+        });
     }
 
     private Stored<EndpointConfigDefinition> config(String name) {

@@ -126,7 +126,11 @@ public final class HostInstanceProvider implements InstanceProvider {
             return CompletableFuture.failedFuture(e);
         }
         if (MULTI_MODEL.equals(container.mode())) {
-            return CompletableFuture.supplyAsync(() -> multiModel(id, config, container), Runnable::run);
+            try {
+                return CompletableFuture.completedFuture(multiModel(id, config, container));
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
         return host.load(config).thenApply(hosted -> started(id, hosted));
     }
