@@ -5,6 +5,8 @@ import dev.sluice.core.config.ModelConfig;
 import dev.sluice.core.config.MultiModelConfig;
 import dev.sluice.core.config.RunnerConfig;
 import dev.sluice.core.config.ServerConfig;
+import dev.sluice.core.hosting.ModelDefinition;
+import dev.sluice.core.hosting.PipelineFiles;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,6 +50,17 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     MultiModelOptions multiModelOptions = new MultiModelOptions();
 
+    @Option(names = "--pipeline", paramLabel = "NAME=FILE",
+            description = "Serve an inference pipeline: FILE is a CreateModel request in YAML or JSON (Containers and "
+                    + "InferenceExecutionConfig.Mode Serial or Direct); relative ModelDataUrls resolve against FILE's "
+                    + "directory. Repeatable.")
+    Map<String, Path> pipelines = new LinkedHashMap<>();
+
+    @Option(names = "--plugins-dir", paramLabel = "DIR",
+            description = "Load processor plugins (jars with a dev.sluice.pipeline.spi.ProcessorProvider service) from "
+                    + "DIR. Without it no code is loaded beyond Sluice's own.")
+    Path pluginsDir;
+
     @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON config file.")
     Path config;
 
@@ -58,7 +71,7 @@ final class ServeCommand implements Callable<Integer> {
             + "endpoints across restarts (default ~/.sluice/state).")
     Path dataDir;
 
-    @Option(names = "--no-demo", description = "Without --model or --multi-model arguments, serve only control-plane "
+    @Option(names = "--no-demo", description = "Without --model, --multi-model or --pipeline arguments, serve only control-plane "
             + "endpoints instead of the built-in MiniLM demo.")
     boolean noDemo;
 
@@ -102,7 +115,9 @@ final class ServeCommand implements Callable<Integer> {
                         multiModelOptions.cache));
             }
         }
-        if (modelConfigs.isEmpty() && multiModelConfigs.isEmpty() && !noDemo) {
+        List<ModelDefinition> pipelineDefinitions = new ArrayList<>();
+        pipelines.forEach((name, path) -> pipelineDefinitions.add(PipelineFiles.read(path, name)));
+        if (modelConfigs.isEmpty() && multiModelConfigs.isEmpty() && pipelineDefinitions.isEmpty() && !noDemo) {
             ModelConfig demo = ModelConfig.demoEmbedding();
             // The demo keeps its own batching setting: see ModelConfig.demoEmbedding().
             modelConfigs.add(new ModelConfig(demo.name(), demo.source(), demo.pipeline(), runners, demo.batching(),
@@ -122,7 +137,9 @@ final class ServeCommand implements Callable<Integer> {
                 modelConfigs,
                 multiModelConfigs,
                 multiModelOptions.s3(file == null ? null : file.s3()),
-                ServerConfig.Role.GATEWAY);
+                ServerConfig.Role.GATEWAY,
+                pipelineDefinitions,
+                pluginsDir);
     }
 
     private static <T> T firstNonNull(T a, T b, T c) {

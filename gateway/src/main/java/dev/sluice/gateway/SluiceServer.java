@@ -15,7 +15,10 @@ import dev.sluice.modelhost.RemoteHostClient;
 import dev.sluice.gateway.control.ControlPlane;
 import dev.sluice.gateway.control.StateStore;
 import dev.sluice.gateway.control.internal.ControlPlaneRoutes;
+import dev.sluice.gateway.control.InstanceProvider;
 import dev.sluice.gateway.control.internal.HostInstanceProvider;
+import dev.sluice.core.hosting.ModelDefinition;
+import dev.sluice.pipeline.ProcessorRegistry;
 import dev.sluice.variants.EndpointRouter;
 import dev.sluice.variants.InstancePool;
 import dev.sluice.variants.RoutingStrategy;
@@ -77,6 +80,9 @@ public final class SluiceServer implements AutoCloseable {
     private final ControlPlane controlPlane;
     private final CompletableFuture<Void> restored;
     private final Map<String, MultiModelHost> multiModels;
+    private final ProcessorRegistry processors;
+    /** The --pipeline endpoints' instances, released (processors closed) on shutdown. */
+    private final List<InstanceProvider.Started> pipelines;
 
     /**
      * Threads and clients the server owns besides the ports and the model host. The model stores are shared by the
@@ -113,7 +119,10 @@ public final class SluiceServer implements AutoCloseable {
                          EndpointRegistry endpoints, DataPlaneServer dataPlane, AdminServer admin,
                          CompletableFuture<Void> modelsLoaded, JvmGcMetrics gcMetrics, Background background,
                          ControlPlane controlPlane, CompletableFuture<Void> restored,
-                         Map<String, MultiModelHost> multiModels) {
+                         Map<String, MultiModelHost> multiModels, ProcessorRegistry processors,
+                         List<InstanceProvider.Started> pipelines) {
+        this.processors = processors;
+        this.pipelines = pipelines;
         this.config = config;
         this.registry = registry;
         this.host = host;
@@ -150,6 +159,11 @@ public final class SluiceServer implements AutoCloseable {
         ModelStores.Settings storeSettings = new ModelStores.Settings(config.s3().endpoint(), config.s3().pathStyle(),
                 config.s3().region(), workDir.resolve(ModelHost.STORE_CACHE_DIR),
                 ModelStores.Settings.DEFAULT_DISK_CACHE_BYTES);
+        // Plugins are code: they load only from a directory the operator named, and a bad one stops the start.
+        ProcessorRegistry processors = config.pluginsDir() == null ? ProcessorRegistry.builtIn()
+                : ProcessorRegistry.withPlugins(config.pluginsDir());
+        // Pipelines are checked like CreateModel before any port is bound: a bad file never half-starts a server.
+        List<ModelDefinition> pipelines = config.pipelines();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -159,15 +173,17 @@ public final class SluiceServer implements AutoCloseable {
 
         EndpointRegistry endpoints = new EndpointRegistry();
         config.models().forEach(m -> endpoints.expect(m.name()));
+        pipelines.forEach(p -> endpoints.expect(p.modelName()));
         ModelStores stores = new ModelStores(storeSettings);
         ModelHost host = new ModelHost(workDir, registry, CodecRegistry.standard(), stores);
         Background background = Background.start(stores);
         Scheduler scheduler = Scheduler.system(background.timers());
         VariantMeterRegistry variantMeters = new VariantMeterRegistry(registry);
         boolean gateway = config.role() == ServerConfig.Role.GATEWAY;
+        HostInstanceProvider instances = new HostInstanceProvider(host, registry, background.remote(), scheduler,
+                REMOTE_STARTUP_TIMEOUT, processors);
         ControlPlane controlPlane = gateway ? new ControlPlane(new StateStore(dataDir, new ObjectMapper()), endpoints,
-                new HostInstanceProvider(host, registry, background.remote(), scheduler, REMOTE_STARTUP_TIMEOUT),
-                variantMeters, scheduler, background.shadows(), controlSettings, config.s3()) : null;
+                instances, variantMeters, scheduler, background.shadows(), controlSettings, config.s3()) : null;
         // Creating a multi-model set loads nothing (each model loads on its first use), so it serves at once.
         Map<String, MultiModelHost> multiModels = new LinkedHashMap<>();
         multiModelSettings.forEach((name, settings) -> {
@@ -206,7 +222,7 @@ public final class SluiceServer implements AutoCloseable {
         }
         CompletableFuture<Void> restored = controlPlane != null ? controlPlane.restore()
                 : CompletableFuture.completedFuture(null);
-        List<CompletableFuture<HostedModel>> loads = new ArrayList<>();
+        List<CompletableFuture<?>> loads = new ArrayList<>();
         for (ModelConfig model : config.models()) {
             loads.add(host.load(model).thenApply(hosted -> {
                 endpoints.register(endpointFor(hosted.name(), hosted.name(), hosted.service(), hosted.signature(),
@@ -215,9 +231,26 @@ public final class SluiceServer implements AutoCloseable {
                 return hosted;
             }));
         }
+        List<InstanceProvider.Started> startedPipelines = Collections.synchronizedList(new ArrayList<>());
+        for (ModelDefinition pipeline : pipelines) {
+            CompletableFuture<InstanceProvider.Started> started;
+            try {
+                instances.check(pipeline);
+                started = instances.start(pipeline.modelName(), Endpoint.DEFAULT_VARIANT, pipeline, 1);
+            } catch (RuntimeException e) {
+                started = CompletableFuture.failedFuture(e);
+            }
+            loads.add(started.thenApply(s -> {
+                startedPipelines.add(s);
+                endpoints.register(endpointFor(pipeline.modelName(), pipeline.modelName(), s.instance().service(),
+                        s.signature(), variantMeters, background.shadows()));
+                LOG.info("pipeline '{}' ready", pipeline.modelName());
+                return null;
+            }));
+        }
         CompletableFuture<Void> all = CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new));
         return new SluiceServer(config, registry, host, endpoints, dataPlane, admin, all, gcMetrics, background,
-                controlPlane, restored, Collections.unmodifiableMap(multiModels));
+                controlPlane, restored, Collections.unmodifiableMap(multiModels), processors, startedPipelines);
     }
 
     /** @throws IllegalArgumentException naming the endpoint, for a prefix the multi-model host cannot read from */
@@ -309,9 +342,11 @@ public final class SluiceServer implements AutoCloseable {
         }
         // Before the model host: a multi-model set unloads its models through it.
         multiModels.values().forEach(MultiModelHost::close);
+        releasePipelines();
         background.close();
         host.close();
         background.closeStores();
+        processors.close();
         gcMetrics.close();
         registry.close();
         return drained;
@@ -320,5 +355,20 @@ public final class SluiceServer implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         shutdown(Duration.ZERO);
+    }
+
+    private void releasePipelines() {
+        List<InstanceProvider.Started> started;
+        synchronized (pipelines) {
+            started = List.copyOf(pipelines);
+            pipelines.clear();
+        }
+        for (InstanceProvider.Started s : started) {
+            try {
+                s.release().get().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warn("releasing a pipeline failed", e);
+            }
+        }
     }
 }

@@ -9,7 +9,12 @@ import dev.sluice.core.config.BatchingConfig;
 import dev.sluice.core.config.ModelConfig;
 import dev.sluice.modelhost.internal.ModelArtifacts;
 import dev.sluice.modelhost.internal.OnnxModel;
+import dev.sluice.pipeline.ContainerPipeline;
 import dev.sluice.pipeline.Pipeline;
+import dev.sluice.pipeline.ProcessorRegistry;
+import dev.sluice.pipeline.spi.ContainerProcessor;
+import dev.sluice.pipeline.spi.ProcessorContext;
+import dev.sluice.pipeline.spi.ProcessorProvider;
 import dev.sluice.pipeline.Pipelines;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -47,6 +52,8 @@ public final class ModelHost implements AutoCloseable {
     public static final String DOWNLOAD_TIME_METRIC = "sluice.model.download.time";
     /** Where the three-argument constructor keeps downloads, under the work directory. */
     public static final String STORE_CACHE_DIR = "store-cache";
+    /** Time in one container of an inference pipeline, per model and container (SageMaker's ContainerLatency). */
+    public static final String CONTAINER_LATENCY_METRIC = "sluice.container.latency";
     private static final Logger LOG = LoggerFactory.getLogger(ModelHost.class);
     private static final int LOADER_THREADS = 2;
     /**
@@ -193,6 +200,196 @@ public final class ModelHost implements AutoCloseable {
             release(slot);
             slot.future().completeExceptionally(failure);
         }
+    }
+
+    /**
+     * Loads a multi-container model in the background: its model containers load as models of this host (each with
+     * its own runners, queue and batcher, named {@code <pipeline>-c<N>}), its processors are created from
+     * {@code processors} on the loader threads with their ModelDataUrl localized like a model's. Fails with
+     * {@link IllegalArgumentException} when a processor image is unknown or a container's options or model are bad;
+     * whatever was loaded by then is released again.
+     *
+     * <p>Per-container latency is recorded as {@value #CONTAINER_LATENCY_METRIC} (tags {@code model},
+     * {@code container}), SageMaker's ContainerLatency.
+     */
+    public CompletableFuture<HostedPipeline> loadPipeline(PipelineSpec spec, ProcessorRegistry processors) {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(processors, "processors");
+        if (closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException("model host is closed"));
+        }
+        long start = System.nanoTime();
+        int count = spec.containers().size();
+        List<CompletableFuture<ContainerPipeline.Container>> parts = new ArrayList<>();
+        List<String> modelNames = new ArrayList<>();
+        List<AutoCloseable> resources = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < count; i++) {
+            PipelineSpec.Container container = spec.containers().get(i);
+            switch (container) {
+                case PipelineSpec.Model m -> {
+                    String modelName = containerModelName(spec.name(), i);
+                    ModelConfig config = m.config();
+                    modelNames.add(modelName);
+                    parts.add(load(new ModelConfig(modelName, config.source(), config.pipeline(), config.runners(),
+                            config.batching(), config.options()))
+                            .thenApply(hosted -> new ContainerPipeline.ModelContainer(m.hostname(), hosted.model())));
+                }
+                case PipelineSpec.Remote r -> parts.add(CompletableFuture.completedFuture(
+                        new ContainerPipeline.RemoteContainer(r.hostname(), r.service())));
+                case PipelineSpec.Processor p -> {
+                    ProcessorProvider provider = processors.find(p.image()).orElse(null);
+                    if (provider == null) {
+                        parts.add(CompletableFuture.failedFuture(new IllegalArgumentException("container '"
+                                + p.hostname() + "': no processor for image '" + p.image() + "'; processors: "
+                                + processors.providers().keySet())));
+                        continue;
+                    }
+                    parts.add(CompletableFuture.supplyAsync(() -> createProcessor(spec.name(), p, provider, resources),
+                            loader));
+                }
+            }
+        }
+        CompletableFuture<HostedPipeline> result = new CompletableFuture<>();
+        CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).whenComplete((ignored, failure) -> {
+            List<ContainerPipeline.Container> containers = new ArrayList<>();
+            for (CompletableFuture<ContainerPipeline.Container> part : parts) {
+                if (!part.isCompletedExceptionally()) {
+                    containers.add(part.join());
+                }
+            }
+            if (failure != null || closed) {
+                releasePipeline(containers, modelNames, resources);
+                result.completeExceptionally(failure != null ? unwrapCompletion(failure)
+                        : new IllegalStateException("model host is closed"));
+                return;
+            }
+            List<Timer> timers = new ArrayList<>();
+            ContainerPipeline pipeline;
+            try {
+                Map<String, Timer> byContainer = new java.util.HashMap<>();
+                for (ContainerPipeline.Container c : containers) {
+                    Timer timer = Timer.builder(CONTAINER_LATENCY_METRIC).tag("model", spec.name())
+                            .tag("container", c.hostname())
+                            .description("Time in one container of an inference pipeline (SageMaker's ContainerLatency)")
+                            .register(registry);
+                    timers.add(timer);
+                    byContainer.put(c.hostname(), timer);
+                }
+                pipeline = new ContainerPipeline(spec.name(), spec.mode(), containers, codecs,
+                        (container, nanos) -> byContainer.get(container).record(nanos, TimeUnit.NANOSECONDS),
+                        List.of());
+            } catch (RuntimeException e) {
+                timers.forEach(registry::remove);
+                releasePipeline(containers, modelNames, resources);
+                result.completeExceptionally(e);
+                return;
+            }
+            AtomicReference<CompletableFuture<Void>> unloaded = new AtomicReference<>();
+            ContainerPipeline built = pipeline;
+            result.complete(new HostedPipeline(pipeline, Duration.ofNanos(System.nanoTime() - start), () -> {
+                CompletableFuture<Void> done = new CompletableFuture<>();
+                if (!unloaded.compareAndSet(null, done)) {
+                    return unloaded.get();
+                }
+                try {
+                    built.close();
+                } catch (RuntimeException e) {
+                    LOG.warn("closing pipeline '" + spec.name() + "' failed", e);
+                }
+                timers.forEach(registry::remove);
+                releasePipeline(List.of(), modelNames, resources).whenComplete((v, t) -> done.complete(null));
+                return done;
+            }));
+            LOG.info("loaded pipeline " + pipeline + " in " + Duration.ofNanos(System.nanoTime() - start).toMillis()
+                    + " ms");
+        });
+        return result;
+    }
+
+    /** Names a pipeline's model container within the host: {@code <pipeline>-c<N>}, within the 63-character rule. */
+    static String containerModelName(String pipeline, int index) {
+        String suffix = "-c" + (index + 1);
+        String base = pipeline.length() + suffix.length() <= 63 ? pipeline
+                : pipeline.substring(0, 63 - suffix.length()).replaceAll("-+$", "");
+        return base + suffix;
+    }
+
+    private ContainerPipeline.Container createProcessor(String pipeline, PipelineSpec.Processor spec,
+                                                        ProcessorProvider provider, List<AutoCloseable> resources) {
+        Path dir = null;
+        if (spec.source() != null) {
+            try {
+                Path work = Files.createTempDirectory(workDir, pipeline + "-" + spec.hostname() + "-");
+                resources.add(() -> deleteRecursively(work));
+                dir = processorDir(spec.source().trim(), work, resources);
+            } catch (IOException e) {
+                throw new UncheckedIOException("container '" + spec.hostname() + "': cannot prepare its files", e);
+            }
+        }
+        ContainerProcessor processor = provider.create(new ProcessorContext(spec.hostname(), spec.environment(), dir,
+                codecs));
+        return new ContainerPipeline.ProcessorContainer(spec.hostname(), processor);
+    }
+
+    /** A processor's ModelDataUrl as a directory: built-in files, a localized directory, an extracted archive. */
+    private Path processorDir(String source, Path work, List<AutoCloseable> resources) {
+        if (source.regionMatches(true, 0, "builtin:", 0, 8)) {
+            ModelArtifacts.Resolved builtin = ModelArtifacts.resolve(source, work);
+            return builtin.tokenizerJson().orElse(builtin.modelFile()).getParent();
+        }
+        ModelStores.Localized localized = stores.localize(source);
+        Path path = localized.path();
+        String file = path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        if (Files.isRegularFile(path) && (file.endsWith(".tar.gz") || file.endsWith(".tgz"))) {
+            try {
+                ModelArtifacts.extractTar(path, work);
+            } finally {
+                localized.close();
+            }
+            return work;
+        }
+        resources.add(localized::close);
+        return Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
+    }
+
+    /** Closes processors and their files, unloads model containers; completes when all of it is done. */
+    private CompletableFuture<Void> releasePipeline(List<ContainerPipeline.Container> containers,
+                                                    List<String> modelNames, List<AutoCloseable> resources) {
+        for (ContainerPipeline.Container c : containers) {
+            if (c instanceof ContainerPipeline.ProcessorContainer p) {
+                try {
+                    p.processor().close();
+                } catch (Exception e) {
+                    LOG.warn("closing processor '" + p.hostname() + "' failed", e);
+                }
+            }
+        }
+        List<CompletableFuture<Void>> unloads = new ArrayList<>();
+        for (String model : modelNames) {
+            unloads.add(unload(model).exceptionally(ignored -> null));
+        }
+        return CompletableFuture.allOf(unloads.toArray(CompletableFuture[]::new)).whenComplete((v, t) -> {
+            List<AutoCloseable> owned;
+            synchronized (resources) {
+                owned = new ArrayList<>(resources);
+                resources.clear();
+            }
+            for (AutoCloseable resource : owned.reversed()) {
+                try {
+                    resource.close();
+                } catch (Exception e) {
+                    LOG.warn("releasing a pipeline resource failed", e);
+                }
+            }
+        });
+    }
+
+    private static Throwable unwrapCompletion(Throwable failure) {
+        Throwable t = failure;
+        while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.sluice.core.config;
 
+import dev.sluice.core.hosting.ModelDefinition;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -16,9 +18,12 @@ import java.util.Set;
  * @param multiModels     multi-model endpoints (SAGEMAKER-CONTRACT.md §4)
  * @param s3              where {@code s3://} sources are read from, for models and multi-model prefixes alike
  * @param role            a gateway (with the control plane) or a standalone model host
+ * @param pipelines       multi-container models (inference pipelines), each served as the endpoint of its model name
+ * @param pluginsDir      where processor plugins (jars) are loaded from; null loads no code beyond Sluice's own
  */
 public record ServerConfig(String bindAddress, int port, int adminPort, long maxPayloadBytes, Duration drainTimeout,
-                           List<ModelConfig> models, List<MultiModelConfig> multiModels, S3Config s3, Role role) {
+                           List<ModelConfig> models, List<MultiModelConfig> multiModels, S3Config s3, Role role,
+                           List<ModelDefinition> pipelines, Path pluginsDir) {
     public static final String DEFAULT_BIND_ADDRESS = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
     public static final int DEFAULT_ADMIN_PORT = 8081;
@@ -55,6 +60,7 @@ public record ServerConfig(String bindAddress, int port, int adminPort, long max
         multiModels = multiModels == null ? List.of() : List.copyOf(multiModels);
         s3 = s3 == null ? S3Config.DEFAULT : s3;
         role = role == null ? Role.GATEWAY : role;
+        pipelines = pipelines == null ? List.of() : List.copyOf(pipelines);
         // One namespace: both kinds are served at /endpoints/{name}/invocations.
         Set<String> names = new HashSet<>();
         for (ModelConfig m : models) {
@@ -66,6 +72,14 @@ public record ServerConfig(String bindAddress, int port, int adminPort, long max
             if (!names.add(m.name())) {
                 throw new IllegalArgumentException("multiModels name '" + m.name() + "' is used twice");
             }
+        }
+        for (ModelDefinition p : pipelines) {
+            if (!names.add(p.modelName())) {
+                throw new IllegalArgumentException("pipeline name '" + p.modelName() + "' is used twice");
+            }
+        }
+        if (role == Role.HOST && !pipelines.isEmpty()) {
+            throw new IllegalArgumentException("pipelines are served by sluice serve, not by a host");
         }
         if (role == Role.HOST) {
             // /invocations of a SageMaker container is either one model or routed by the target-model header.
@@ -80,6 +94,13 @@ public record ServerConfig(String bindAddress, int port, int adminPort, long max
                         + multiModels.size());
             }
         }
+    }
+
+    /** Without pipelines or plugins. */
+    public ServerConfig(String bindAddress, int port, int adminPort, long maxPayloadBytes, Duration drainTimeout,
+                        List<ModelConfig> models, List<MultiModelConfig> multiModels, S3Config s3, Role role) {
+        this(bindAddress, port, adminPort, maxPayloadBytes, drainTimeout, models, multiModels, s3, role, List.of(),
+                null);
     }
 
     /** A gateway serving {@code models}, with no multi-model endpoints and the default S3 settings. */

@@ -2,6 +2,7 @@ package dev.sluice.pipeline.internal;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.util.PairList;
 import dev.sluice.core.ErrorCode;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.tensor.DataType;
@@ -39,8 +40,21 @@ public final class TokenizerProcessor implements Processor, AutoCloseable {
     public static final String ATTENTION_MASK = "attention_mask";
     public static final String TOKEN_TYPE_IDS = "token_type_ids";
 
-    /** How the tokenizer is set up and what it emits. */
-    public record Settings(String textInput, int maxLength, int padMultiple, DataType idType, boolean tokenTypeIds) {
+    /**
+     * How the tokenizer is set up and what it emits.
+     *
+     * @param textInput       the BYTES input holding the texts: shape [N], or [N, 2] for {@code pairs}
+     * @param maxLength       the longest sequence in tokens, special tokens included
+     * @param padMultiple     sequences are padded to the longest of the request rounded up to this multiple
+     * @param idType          INT64 or INT32 ids and masks, as the model takes them
+     * @param tokenTypeIds    whether to emit {@code token_type_ids} (segment ids: 0 for the first text, 1 for the
+     *                        second of a pair)
+     * @param pairs           texts come as pairs (question/passage, query/document) encoded into one sequence
+     * @param padToMaxLength  pad every sequence to {@code maxLength} (fixed-shape models) instead of the longest
+     * @param truncate        cut sequences at {@code maxLength}; when false a longer text is the client's error
+     */
+    public record Settings(String textInput, int maxLength, int padMultiple, DataType idType, boolean tokenTypeIds,
+                           boolean pairs, boolean padToMaxLength, boolean truncate) {
         /** Sentence-transformers models are trained on at most 256 word pieces (MiniLM's own limit is 512). */
         public static final int DEFAULT_MAX_LENGTH = 256;
         public static final int DEFAULT_PAD_MULTIPLE = 8;
@@ -65,24 +79,45 @@ public final class TokenizerProcessor implements Processor, AutoCloseable {
             }
         }
 
+        public Settings(String textInput, int maxLength, int padMultiple, DataType idType, boolean tokenTypeIds) {
+            this(textInput, maxLength, padMultiple, idType, tokenTypeIds, false, false, true);
+        }
+
         public static Settings defaults(String textInput) {
             return new Settings(textInput, DEFAULT_MAX_LENGTH, DEFAULT_PAD_MULTIPLE, DataType.INT64, false);
         }
 
         public Settings withMaxLength(int newMaxLength) {
-            return new Settings(textInput, newMaxLength, padMultiple, idType, tokenTypeIds);
+            return new Settings(textInput, newMaxLength, padMultiple, idType, tokenTypeIds, pairs, padToMaxLength,
+                    truncate);
         }
 
         public Settings withPadMultiple(int newPadMultiple) {
-            return new Settings(textInput, maxLength, newPadMultiple, idType, tokenTypeIds);
+            return new Settings(textInput, maxLength, newPadMultiple, idType, tokenTypeIds, pairs, padToMaxLength,
+                    truncate);
         }
 
         public Settings withIdType(DataType newIdType) {
-            return new Settings(textInput, maxLength, padMultiple, newIdType, tokenTypeIds);
+            return new Settings(textInput, maxLength, padMultiple, newIdType, tokenTypeIds, pairs, padToMaxLength,
+                    truncate);
         }
 
         public Settings withTokenTypeIds(boolean emit) {
-            return new Settings(textInput, maxLength, padMultiple, idType, emit);
+            return new Settings(textInput, maxLength, padMultiple, idType, emit, pairs, padToMaxLength, truncate);
+        }
+
+        public Settings withPairs(boolean newPairs) {
+            return new Settings(textInput, maxLength, padMultiple, idType, tokenTypeIds, newPairs, padToMaxLength,
+                    truncate);
+        }
+
+        public Settings withPadToMaxLength(boolean pad) {
+            return new Settings(textInput, maxLength, padMultiple, idType, tokenTypeIds, pairs, pad, truncate);
+        }
+
+        public Settings withTruncate(boolean newTruncate) {
+            return new Settings(textInput, maxLength, padMultiple, idType, tokenTypeIds, pairs, padToMaxLength,
+                    newTruncate);
         }
     }
 
@@ -104,14 +139,17 @@ public final class TokenizerProcessor implements Processor, AutoCloseable {
         Objects.requireNonNull(tokenizerJson, "tokenizerJson");
         Objects.requireNonNull(settings, "settings");
         try {
-            HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.builder()
+            HuggingFaceTokenizer.Builder builder = HuggingFaceTokenizer.builder()
                     .optTokenizerPath(tokenizerJson)
                     .optAddSpecialTokens(true)
-                    .optTruncation(true)
-                    .optMaxLength(settings.maxLength())
-                    .optPadding(true)
-                    .optPadToMultipleOf(settings.padMultiple())
-                    .build();
+                    .optTruncation(settings.truncate())
+                    .optMaxLength(settings.maxLength());
+            if (settings.padToMaxLength()) {
+                builder.optPadToMaxLength();
+            } else {
+                builder.optPadding(true).optPadToMultipleOf(settings.padMultiple());
+            }
+            HuggingFaceTokenizer tokenizer = builder.build();
             return new TokenizerProcessor(tokenizer, settings);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read tokenizer " + tokenizerJson, e);
@@ -128,6 +166,15 @@ public final class TokenizerProcessor implements Processor, AutoCloseable {
     public Map<String, Tensor> process(Map<String, Tensor> tensors) {
         String[] texts = texts(tensors.get(settings.textInput()));
         Encoding[] encodings = encode(texts);
+        if (!settings.truncate()) {
+            for (int row = 0; row < encodings.length; row++) {
+                if (encodings[row].getIds().length > settings.maxLength()) {
+                    throw SluiceException.validation(settings.textInput() + "[" + row + "] is "
+                            + encodings[row].getIds().length + " tokens long, more than the " + settings.maxLength()
+                            + " this model takes (truncation is off)");
+                }
+            }
+        }
         int rows = encodings.length;
         int length = encodings[0].getIds().length;
         long[] ids = new long[rows * length];
@@ -160,7 +207,13 @@ public final class TokenizerProcessor implements Processor, AutoCloseable {
         if (tensor == null) {
             throw SluiceException.validation("missing input '" + input + "': a list of strings");
         }
-        if (tensor.type() != DataType.BYTES || tensor.rank() != 1) {
+        if (settings.pairs()) {
+            if (tensor.type() != DataType.BYTES || tensor.rank() != 2 || tensor.dim(1) != 2) {
+                throw SluiceException.validation("input '" + input + "' must be a list of text pairs "
+                        + "[[\"first\", \"second\"], ...] but got " + tensor.type().v2Name() + " "
+                        + Arrays.toString(tensor.shape()));
+            }
+        } else if (tensor.type() != DataType.BYTES || tensor.rank() != 1) {
             throw SluiceException.validation("input '" + input + "' must be a list of strings but got "
                     + tensor.type().v2Name() + " " + Arrays.toString(tensor.shape()));
         }
@@ -192,6 +245,14 @@ public final class TokenizerProcessor implements Processor, AutoCloseable {
         try {
             if (closed.get()) {
                 throw new SluiceException(ErrorCode.SERVICE_UNAVAILABLE, "tokenizer is closed");
+            }
+            if (settings.pairs()) {
+                // texts holds the pairs flattened row by row: [first0, second0, first1, second1, ...].
+                PairList<String, String> pairs = new PairList<>(texts.length / 2);
+                for (int i = 0; i < texts.length; i += 2) {
+                    pairs.add(texts[i], texts[i + 1]);
+                }
+                return tokenizer.batchEncode(pairs);
             }
             return tokenizer.batchEncode(texts);
         } finally {

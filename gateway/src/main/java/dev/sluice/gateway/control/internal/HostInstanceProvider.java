@@ -12,6 +12,9 @@ import dev.sluice.gateway.control.InstanceProvider;
 import dev.sluice.modelhost.HostedModel;
 import dev.sluice.modelhost.ModelHost;
 import dev.sluice.modelhost.MultiModelHost;
+import dev.sluice.modelhost.PipelineSpec;
+import dev.sluice.pipeline.ContainerPipeline;
+import dev.sluice.pipeline.ProcessorRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import dev.sluice.modelhost.RemoteHostClient;
 import dev.sluice.variants.Scheduler;
@@ -38,6 +41,8 @@ public final class HostInstanceProvider implements InstanceProvider {
     public static final String IMAGE_SENTENCE_EMBEDDING = "sluice/sentence-embedding";
     public static final String PLATFORM_ONNX = "onnxruntime_onnx";
     public static final String PLATFORM_REMOTE = "remote";
+    /** Platform reported for multi-container models. */
+    public static final String PLATFORM_PIPELINE = "sluice_pipeline";
     /** Environment keys read by Sluice itself; every other key is handed to the pipeline as an option. */
     public static final String ENV_WORKERS = "SAGEMAKER_MODEL_SERVER_WORKERS";
     public static final String ENV_INTRA_OP_THREADS = "SLUICE_INTRA_OP_THREADS";
@@ -55,6 +60,7 @@ public final class HostInstanceProvider implements InstanceProvider {
     private static final ModelSignature UNKNOWN = new ModelSignature(List.of(), List.of());
 
     private final ModelHost host;
+    private final ProcessorRegistry processors;
     private final MeterRegistry registry;
     private final RemoteHostClient remote;
     private final Scheduler scheduler;
@@ -66,8 +72,9 @@ public final class HostInstanceProvider implements InstanceProvider {
      *                             ContainerStartupHealthCheckTimeoutInSeconds)
      */
     public HostInstanceProvider(ModelHost host, MeterRegistry registry, RemoteHostClient remote, Scheduler scheduler,
-                                Duration remoteStartupTimeout) {
+                                Duration remoteStartupTimeout, ProcessorRegistry processors) {
         this.host = host;
+        this.processors = processors;
         this.registry = registry;
         this.remote = remote;
         this.scheduler = scheduler;
@@ -76,9 +83,9 @@ public final class HostInstanceProvider implements InstanceProvider {
 
     @Override
     public void check(ModelDefinition model) {
-        if (model.containers().size() > 1) {
-            throw invalid("Containers", "multi-container models (inference pipelines) are not supported yet; "
-                    + "use PrimaryContainer");
+        if (isPipeline(model)) {
+            checkPipeline(model);
+            return;
         }
         ContainerDefinition container = model.containers().get(0);
         String field = model.primaryContainer() ? "PrimaryContainer" : "Containers.1";
@@ -108,8 +115,19 @@ public final class HostInstanceProvider implements InstanceProvider {
 
     @Override
     public CompletableFuture<Started> start(String endpoint, String variant, ModelDefinition model, int index) {
-        ContainerDefinition container = model.containers().get(0);
         String id = variant + "-" + index;
+        if (isPipeline(model)) {
+            PipelineSpec spec;
+            try {
+                spec = pipelineSpec(hostName(model.modelName()), model, index);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            return host.loadPipeline(spec, processors).thenApply(hosted -> new Started(
+                    new VariantInstance(id, hosted.service()), hosted.signature(), PLATFORM_PIPELINE,
+                    () -> hosted.unload(), null));
+        }
+        ContainerDefinition container = model.containers().get(0);
         if (isRemote(container.image())) {
             // Several URLs in one Image are the hosts of the variant: instance i is the i-th (round robin).
             List<URI> urls = remoteUrls(container.image());
@@ -157,6 +175,83 @@ public final class HostInstanceProvider implements InstanceProvider {
     private Started started(String id, HostedModel hosted) {
         return new Started(new VariantInstance(id, hosted.service()), hosted.signature(), PLATFORM_ONNX,
                 () -> host.unload(hosted.name()).exceptionally(ignored -> null), null);
+    }
+
+    /**
+     * A model runs as an inference pipeline when it has several containers, Direct mode, or a single processor
+     * container (a pre-processor alone is a pipeline of one).
+     */
+    private boolean isPipeline(ModelDefinition model) {
+        if (model.containers().size() > 1 || ModelDefinition.MODE_DIRECT.equals(model.executionMode())) {
+            return true;
+        }
+        String image = model.containers().get(0).image();
+        return image != null && !isRemote(image) && processors.find(image).isPresent();
+    }
+
+    private void checkPipeline(ModelDefinition model) {
+        List<ContainerDefinition> containers = model.containers();
+        for (int i = 0; i < containers.size(); i++) {
+            ContainerDefinition container = containers.get(i);
+            String field = model.primaryContainer() ? "PrimaryContainer" : "Containers." + (i + 1);
+            String image = container.image();
+            if (image == null) {
+                throw invalid(field + ".Image", "Image is required in an inference pipeline: " + IMAGE_ONNX
+                        + ", a processor (" + String.join(", ", processors.providers().keySet())
+                        + ") or the http(s):// URL of a running container");
+            }
+            if (container.multiModel()) {
+                throw invalid(field + ".Mode", "a container of an inference pipeline serves one model; MultiModel"
+                        + " containers cannot be part of one");
+            }
+            if (isRemote(image)) {
+                List<URI> urls = remoteUrls(image);
+                if (urls.size() != 1 || urls.get(0).getHost() == null || urls.get(0).getPort() == 0) {
+                    throw invalid(field + ".Image", "'" + image + "' must be one container URL (http://host:port)"
+                            + " in an inference pipeline");
+                }
+                continue;
+            }
+            String base = baseImage(image);
+            if (base.equals(IMAGE_ONNX)) {
+                if (container.modelDataUrl() == null) {
+                    throw invalid(field + ".ModelDataUrl", "ModelDataUrl is required for " + IMAGE_ONNX);
+                }
+                modelConfig("check", container);
+                continue;
+            }
+            if (base.equals(IMAGE_SENTENCE_EMBEDDING)) {
+                throw invalid(field + ".Image", IMAGE_SENTENCE_EMBEDDING + " is a whole pipeline already; in a"
+                        + " multi-container model use sluice/tokenizer, " + IMAGE_ONNX + " and sluice/pooling");
+            }
+            if (processors.find(image).isEmpty()) {
+                throw invalid(field + ".Image", "'" + image + "' is not a Sluice image; use " + IMAGE_ONNX
+                        + ", a processor (" + String.join(", ", processors.providers().keySet())
+                        + ") or the http(s):// URL of a running container");
+            }
+        }
+    }
+
+    /** The containers as the model host loads them; hostnames default to {@code container-N}. */
+    private PipelineSpec pipelineSpec(String name, ModelDefinition model, int index) {
+        List<PipelineSpec.Container> containers = new java.util.ArrayList<>();
+        for (int i = 0; i < model.containers().size(); i++) {
+            ContainerDefinition container = model.containers().get(i);
+            String hostname = container.containerHostname() != null ? container.containerHostname()
+                    : "container-" + (i + 1);
+            String image = container.image();
+            if (isRemote(image)) {
+                URI base = remoteUrls(image).get(0);
+                containers.add(new PipelineSpec.Remote(hostname, remote.container(base)));
+            } else if (baseImage(image).equals(IMAGE_ONNX)) {
+                containers.add(new PipelineSpec.Model(hostname, modelConfig("c" + (i + 1), container)));
+            } else {
+                containers.add(new PipelineSpec.Processor(hostname, image, container.modelDataUrl() == null ? null
+                        : source(container.modelDataUrl()), container.environment()));
+            }
+        }
+        return new PipelineSpec(name, ModelDefinition.MODE_DIRECT.equals(model.executionMode())
+                ? ContainerPipeline.Mode.DIRECT : ContainerPipeline.Mode.SERIAL, containers);
     }
 
     private CompletableFuture<Void> awaitPing(URI base, Instant deadline) {
