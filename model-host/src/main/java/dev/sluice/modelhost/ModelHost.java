@@ -72,6 +72,7 @@ public final class ModelHost implements AutoCloseable {
     private final ThreadPoolExecutor loader;
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
+    private final Map<io.micrometer.core.instrument.Meter.Id, AtomicInteger> containerTimerLeases = new java.util.HashMap<>();
     private volatile boolean closed;
 
     /**
@@ -227,7 +228,7 @@ public final class ModelHost implements AutoCloseable {
             PipelineSpec.Container container = spec.containers().get(i);
             switch (container) {
                 case PipelineSpec.Model m -> {
-                    String modelName = containerModelName(spec.name(), i);
+                    String modelName = containerModelName(spec.hostName(), i);
                     ModelConfig config = m.config();
                     modelNames.add(modelName);
                     parts.add(load(new ModelConfig(modelName, config.source(), config.pipeline(), config.runners(),
@@ -244,7 +245,7 @@ public final class ModelHost implements AutoCloseable {
                                 + processors.providers().keySet())));
                         continue;
                     }
-                    parts.add(CompletableFuture.supplyAsync(() -> createProcessor(spec.name(), p, provider, resources),
+                    parts.add(CompletableFuture.supplyAsync(() -> createProcessor(spec.hostName(), p, provider, resources),
                             loader));
                 }
             }
@@ -268,10 +269,7 @@ public final class ModelHost implements AutoCloseable {
             try {
                 Map<String, Timer> byContainer = new java.util.HashMap<>();
                 for (ContainerPipeline.Container c : containers) {
-                    Timer timer = Timer.builder(CONTAINER_LATENCY_METRIC).tag("model", spec.name())
-                            .tag("container", c.hostname())
-                            .description("Time in one container of an inference pipeline (SageMaker's ContainerLatency)")
-                            .register(registry);
+                    Timer timer = leaseContainerTimer(spec.name(), c.hostname());
                     timers.add(timer);
                     byContainer.put(c.hostname(), timer);
                 }
@@ -279,7 +277,7 @@ public final class ModelHost implements AutoCloseable {
                         (container, nanos) -> byContainer.get(container).record(nanos, TimeUnit.NANOSECONDS),
                         List.of());
             } catch (RuntimeException e) {
-                timers.forEach(registry::remove);
+                timers.forEach(this::returnContainerTimer);
                 releasePipeline(containers, modelNames, resources);
                 result.completeExceptionally(e);
                 return;
@@ -296,7 +294,7 @@ public final class ModelHost implements AutoCloseable {
                 } catch (RuntimeException e) {
                     LOG.warn("closing pipeline '" + spec.name() + "' failed", e);
                 }
-                timers.forEach(registry::remove);
+                timers.forEach(this::returnContainerTimer);
                 releasePipeline(List.of(), modelNames, resources).whenComplete((v, t) -> done.complete(null));
                 return done;
             }));
@@ -304,6 +302,30 @@ public final class ModelHost implements AutoCloseable {
                     + " ms");
         });
         return result;
+    }
+
+    /**
+     * Instances of one pipeline model share its meters (they are tagged by model and container, not instance), so a
+     * meter leaves the registry only when the last instance using it is unloaded.
+     */
+    private Timer leaseContainerTimer(String model, String container) {
+        synchronized (containerTimerLeases) {
+            Timer timer = Timer.builder(CONTAINER_LATENCY_METRIC).tag("model", model).tag("container", container)
+                    .description("Time in one container of an inference pipeline (SageMaker's ContainerLatency)")
+                    .register(registry);
+            containerTimerLeases.computeIfAbsent(timer.getId(), id -> new AtomicInteger()).incrementAndGet();
+            return timer;
+        }
+    }
+
+    private void returnContainerTimer(Timer timer) {
+        synchronized (containerTimerLeases) {
+            AtomicInteger leases = containerTimerLeases.get(timer.getId());
+            if (leases != null && leases.decrementAndGet() <= 0) {
+                containerTimerLeases.remove(timer.getId());
+                registry.remove(timer);
+            }
+        }
     }
 
     /** Names a pipeline's model container within the host: {@code <pipeline>-c<N>}, within the 63-character rule. */

@@ -11,14 +11,17 @@ import java.util.Objects;
  * A multi-container model for {@link ModelHost#loadPipeline}: SageMaker's inference pipeline with its containers in
  * order.
  *
- * @param name       the model's name (it names the pipeline's meters and its models' host names)
+ * @param name       the model's name, as clients and meters see it
+ * @param hostName   unique among the host's models: its model containers load as {@code <hostName>-c<N>}; null
+ *                   means {@code name}
  * @param mode       Serial or Direct
  * @param containers 1–15 containers; hostnames unique
  */
-public record PipelineSpec(String name, ContainerPipeline.Mode mode, List<Container> containers) {
+public record PipelineSpec(String name, String hostName, ContainerPipeline.Mode mode, List<Container> containers) {
 
     public PipelineSpec {
         Objects.requireNonNull(name, "name");
+        hostName = hostName == null ? name : hostName;
         Objects.requireNonNull(mode, "mode");
         containers = List.copyOf(containers);
         if (containers.isEmpty() || containers.size() > ContainerPipeline.MAX_CONTAINERS) {

@@ -119,7 +119,7 @@ public final class HostInstanceProvider implements InstanceProvider {
         if (isPipeline(model)) {
             PipelineSpec spec;
             try {
-                spec = pipelineSpec(hostName(model.modelName()), model, index);
+                spec = pipelineSpec(model.modelName(), hostName(model.modelName()), model);
             } catch (RuntimeException e) {
                 return CompletableFuture.failedFuture(e);
             }
@@ -233,7 +233,7 @@ public final class HostInstanceProvider implements InstanceProvider {
     }
 
     /** The containers as the model host loads them; hostnames default to {@code container-N}. */
-    private PipelineSpec pipelineSpec(String name, ModelDefinition model, int index) {
+    private PipelineSpec pipelineSpec(String name, String hostName, ModelDefinition model) {
         List<PipelineSpec.Container> containers = new java.util.ArrayList<>();
         for (int i = 0; i < model.containers().size(); i++) {
             ContainerDefinition container = model.containers().get(i);
@@ -250,7 +250,7 @@ public final class HostInstanceProvider implements InstanceProvider {
                         : source(container.modelDataUrl()), container.environment()));
             }
         }
-        return new PipelineSpec(name, ModelDefinition.MODE_DIRECT.equals(model.executionMode())
+        return new PipelineSpec(name, hostName, ModelDefinition.MODE_DIRECT.equals(model.executionMode())
                 ? ContainerPipeline.Mode.DIRECT : ContainerPipeline.Mode.SERIAL, containers);
     }
 
