@@ -7,6 +7,8 @@ import dev.sluice.core.config.ModelConfig;
 import dev.sluice.core.config.MultiModelConfig;
 import dev.sluice.core.config.S3Config;
 import dev.sluice.core.config.ServerConfig;
+import dev.sluice.core.hosting.ContainerDefinition;
+import dev.sluice.core.hosting.ModelDefinition;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -96,6 +98,38 @@ class ServeCommandTest {
         Path file = dir.resolve("sluice.json");
         Files.writeString(file, "{\"models\":[{\"name\":\"m\",\"source\":\"/x.onnx\"}]}");
         assertThat(parse("--config", file.toString()).defaultModel().orElseThrow().name()).isEqualTo("m");
+    }
+
+    @Test
+    void pipelinesComeFromCreateModelFilesAndReplaceTheDemo() throws Exception {
+        Path example = Path.of("..", "examples", "text-embedding", "pipeline.yaml");
+        Path plugins = Files.createDirectories(dir.resolve("plugins"));
+        ServerConfig config = parse("--pipeline", "embed=" + example, "--plugins-dir", plugins.toString());
+        assertThat(config.models()).isEmpty();
+        assertThat(config.pluginsDir()).isEqualTo(plugins);
+        ModelDefinition pipeline = config.pipelines().get(0);
+        assertThat(pipeline.modelName()).isEqualTo("embed");
+        assertThat(pipeline.executionMode()).isEqualTo(ModelDefinition.MODE_SERIAL);
+        assertThat(pipeline.containers()).extracting(ContainerDefinition::image)
+                .containsExactly("sluice/tokenizer", "sluice/onnx", "sluice/pooling");
+
+        Path json = dir.resolve("direct.json");
+        Files.createDirectories(dir.resolve("model"));
+        Files.writeString(json, """
+                {"InferenceExecutionConfig": {"Mode": "Direct"}, "Containers": [
+                  {"ContainerHostname": "a", "Image": "sluice/onnx", "ModelDataUrl": "model"},
+                  {"ContainerHostname": "b", "Image": "http://127.0.0.1:9999"}]}
+                """);
+        ModelDefinition direct = parse("--pipeline", "d=" + json).pipelines().get(0);
+        assertThat(direct.executionMode()).isEqualTo(ModelDefinition.MODE_DIRECT);
+        // Relative model data is resolved against the file's directory, so the file works from anywhere.
+        assertThat(direct.containers().get(0).modelDataUrl()).isEqualTo(dir.resolve("model").toAbsolutePath()
+                .normalize().toString());
+
+        Files.writeString(json, "{\"Containers\": [{\"ContainerHostname\": \"a\", \"Image\": \"x\"}, "
+                + "{\"ContainerHostname\": \"a\", \"Image\": \"y\"}]}");
+        assertThatThrownBy(() -> parse("--pipeline", "d=" + json)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("direct.json").hasMessageContaining("Containers.2.ContainerHostname");
     }
 
     @Test
