@@ -270,7 +270,16 @@ public final class ContainerPipeline implements InferenceService, AutoCloseable 
         ContainerProcessor processor = container.processor();
         ModelSignature signature = processor.signature();
         if (flow.tensors == null) {
-            DecodedPayload decoded = processor.decode(flow.body, flow.contentType);
+            DecodedPayload decoded;
+            try {
+                decoded = processor.decode(flow.body, flow.contentType);
+            } catch (SluiceException e) {
+                // A media type the first container cannot read is the client's 415, as for a single model.
+                if (first && e.code() == ErrorCode.UNSUPPORTED_MEDIA_TYPE) {
+                    throw new EdgeException(e);
+                }
+                throw e;
+            }
             if (decoded == null) {
                 decoded = decoder(flow.contentType, first).decode(flow.body, signature);
             }

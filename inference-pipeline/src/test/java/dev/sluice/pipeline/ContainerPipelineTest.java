@@ -421,4 +421,18 @@ class ContainerPipelineTest {
         assertThat(body(invoke(pipeline, "{\"inputs\": {\"x\": [[0]]}}")).at("/outputs/v14").toString())
                 .isEqualTo("[[15.0]]");
     }
+
+    @Test
+    void aFirstProcessorRefusingTheMediaTypeIsTheClients415() {
+        AddProcessor picky = new AddProcessor("x", "y", 1) {
+            @Override
+            public dev.sluice.core.codec.DecodedPayload decode(byte[] body, String contentType) {
+                throw new SluiceException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "only images");
+            }
+        };
+        ContainerPipeline pipeline = serial(new ProcessorContainer("picky", picky));
+        SluiceException e = failure(pipeline, InferenceRequest.of(new byte[] {1}, "text/plain", null));
+        assertThat(e.code()).isEqualTo(ErrorCode.UNSUPPORTED_MEDIA_TYPE);
+        assertThat(e.getMessage()).isEqualTo("only images");
+    }
 }

@@ -225,4 +225,52 @@ class InferencePipelineTest {
         Files.writeString(file, "Containers: [ {Image: ");
         assertThatThrownBy(() -> PipelineFiles.read(file, "bad")).hasMessageContaining("not valid YAML");
     }
+
+    /** Every pipeline example of the README, served from its file as `./sluice serve --pipeline` does, answers. */
+    @Test
+    void everyExamplePipelineAnswersItsSample() throws Exception {
+        Path examples = Path.of("..", "examples");
+        ServerConfig config = new ServerConfig("127.0.0.1", 0, 0, ServerConfig.DEFAULT_MAX_PAYLOAD_BYTES,
+                Duration.ofSeconds(5), List.of(), List.of(), null, ServerConfig.Role.GATEWAY, List.of(
+                        PipelineFiles.read(examples.resolve("text-classification/pipeline.yaml"), "topics"),
+                        PipelineFiles.read(examples.resolve("image-classification/pipeline.yaml"), "colors"),
+                        PipelineFiles.read(examples.resolve("tabular-churn/pipeline.yaml"), "churn")), null);
+        try (SluiceServer server = SluiceServer.start(config, dir.resolve("examples-work"),
+                dir.resolve("examples-state"))) {
+            server.modelsLoaded().get(120, TimeUnit.SECONDS);
+
+            JsonNode topics = JSON.readTree(post(server, "topics", "application/json", null,
+                    ("{\"inputs\": [\"The goalkeeper saved a penalty in extra time.\", "
+                            + "\"Grill the salmon with lemon and herbs.\"]}").getBytes()));
+            assertThat(topics.get(0).get("label").asText()).isEqualTo("sports");
+            assertThat(topics.get(1).get("label").asText()).isEqualTo("food");
+            assertThat(topics.get(0).get("top_k")).hasSize(2);
+
+            byte[] red = Files.readAllBytes(examples.resolve("image-classification/red.png"));
+            JsonNode colors = JSON.readTree(post(server, "colors", "image/png", null, red));
+            assertThat(colors.get(0).get("label").asText()).isEqualTo("red");
+            assertThat(colors.get(0).get("probability").asDouble()).isGreaterThan(0.5);
+
+            byte[] customers = Files.readAllBytes(examples.resolve("tabular-churn/customers.csv"));
+            String churn = new String(post(server, "churn", "text/csv", "text/csv", customers));
+            List<String> rows = churn.lines().toList();
+            assertThat(rows).hasSize(6);
+            // Hand-computed in examples/tabular-churn/README.md from the model's published weights.
+            assertThat(rows.get(0)).startsWith("churn,0.95752");
+            assertThat(rows.get(1)).startsWith("stay,0.99160");
+        }
+    }
+
+    private static byte[] post(SluiceServer server, String endpoint, String contentType, String accept, byte[] body)
+            throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                + "/endpoints/" + endpoint + "/invocations")).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (accept != null) {
+            request.header("Accept", accept);
+        }
+        HttpResponse<byte[]> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(response.statusCode()).as(endpoint + ": " + new String(response.body())).isEqualTo(200);
+        return response.body();
+    }
 }
