@@ -7,6 +7,7 @@ import dev.sluice.core.config.RunnerConfig;
 import dev.sluice.core.config.ServerConfig;
 import dev.sluice.core.hosting.ModelDefinition;
 import dev.sluice.core.hosting.PipelineFiles;
+import dev.sluice.gateway.control.ControlPlane;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,6 +57,15 @@ final class ServeCommand implements Callable<Integer> {
                     + "directory. Repeatable.")
     Map<String, Path> pipelines = new LinkedHashMap<>();
 
+    @Option(names = "--serverless-idle-seconds", paramLabel = "S",
+            description = "Serverless variants with no request for this long scale to zero (default: 300).")
+    Double serverlessIdleSeconds;
+
+    @Option(names = "--serverless-cold-start-wait-seconds", paramLabel = "S",
+            description = "How long a request to a serverless variant at zero waits for its cold start before it is "
+                    + "answered 429 ModelNotReadyException (default: 60).")
+    Double coldStartWaitSeconds;
+
     @Option(names = "--plugins-dir", paramLabel = "DIR",
             description = "Load processor plugins (jars with a dev.sluice.pipeline.spi.ProcessorProvider service) from "
                     + "DIR. Without it no code is loaded beyond Sluice's own.")
@@ -85,8 +95,31 @@ final class ServeCommand implements Callable<Integer> {
             return 2;
         }
         Path data = dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".sluice", "state");
-        return ServerLauncher.launch("serve", serverConfig, server.workDirOrDefault(), data,
+        ControlPlane.Settings control;
+        try {
+            control = controlSettings();
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println("sluice serve: " + e.getMessage());
+            return 2;
+        }
+        return ServerLauncher.launch("serve", serverConfig, server.workDirOrDefault(), data, control,
                 spec.commandLine().getErr());
+    }
+
+    ControlPlane.Settings controlSettings() {
+        return ControlPlane.Settings.defaults().withServerless(
+                seconds("--serverless-idle-seconds", serverlessIdleSeconds),
+                seconds("--serverless-cold-start-wait-seconds", coldStartWaitSeconds));
+    }
+
+    private static Duration seconds(String option, Double value) {
+        if (value == null) {
+            return null;
+        }
+        if (!(value > 0) || value > 86_400) {
+            throw new IllegalArgumentException(option + " must be between 0 and 86400 seconds, got " + value);
+        }
+        return Duration.ofMillis(Math.round(value * 1000));
     }
 
     ServerConfig toServerConfig() {

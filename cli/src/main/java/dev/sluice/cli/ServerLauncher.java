@@ -4,6 +4,7 @@ import dev.sluice.core.config.ModelConfig;
 import dev.sluice.core.config.MultiModelConfig;
 import dev.sluice.core.config.ServerConfig;
 import dev.sluice.gateway.SluiceServer;
+import dev.sluice.gateway.control.ControlPlane;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,10 +39,17 @@ final class ServerLauncher {
      */
     static int launch(String command, ServerConfig config, Path workDir, Path dataDir, PrintWriter err)
             throws Exception {
+        return launch(command, config, workDir, dataDir, ControlPlane.Settings.defaults(), err);
+    }
+
+    /** @param control the control plane's settings (a gateway's serverless timings, say) */
+    static int launch(String command, ServerConfig config, Path workDir, Path dataDir, ControlPlane.Settings control,
+                      PrintWriter err) throws Exception {
         Files.createDirectories(workDir);
         SluiceServer server;
         try {
-            server = dataDir != null ? SluiceServer.start(config, workDir, dataDir) : SluiceServer.start(config, workDir);
+            server = dataDir != null ? SluiceServer.start(config, workDir, dataDir, control)
+                    : SluiceServer.start(config, workDir);
         } catch (IllegalArgumentException e) {
             // Settings only the modules can judge, e.g. a multi-model prefix that is neither a path nor s3://.
             err.println("sluice " + command + ": " + e.getMessage());

@@ -133,6 +133,21 @@ class ServeCommandTest {
     }
 
     @Test
+    void serverlessTimingsReachTheControlPlane() {
+        ServeCommand command = new ServeCommand();
+        new CommandLine(command).parseArgs("--serverless-idle-seconds", "0.5",
+                "--serverless-cold-start-wait-seconds", "20");
+        assertThat(command.controlSettings().serverlessIdleTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(command.controlSettings().serverlessColdStartWait()).isEqualTo(Duration.ofSeconds(20));
+        ServeCommand defaults = new ServeCommand();
+        new CommandLine(defaults).parseArgs();
+        assertThat(defaults.controlSettings().serverlessIdleTimeout()).isEqualTo(Duration.ofMinutes(5));
+        ServeCommand bad = new ServeCommand();
+        new CommandLine(bad).parseArgs("--serverless-idle-seconds", "-1");
+        assertThatThrownBy(bad::controlSettings).hasMessageContaining("--serverless-idle-seconds");
+    }
+
+    @Test
     void mistakesAreNamed() throws Exception {
         Path file = dir.resolve("bad.yaml");
         Files.writeString(file, "models:\n  - name: m\n    source: /x.onnx\n    wokers: 2\n");

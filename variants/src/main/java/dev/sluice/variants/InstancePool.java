@@ -80,6 +80,7 @@ public final class InstancePool implements InferenceService {
     private final LongSupplier nanoClock;
     private final Object membershipLock = new Object();
     private volatile Slot[] slots = new Slot[0];
+    private volatile ServerlessGate gate;
     private final LongAdder outstanding = new LongAdder();
 
     public InstancePool(String variantName, RoutingStrategy strategy, VariantMetrics metrics) {
@@ -125,6 +126,10 @@ public final class InstancePool implements InferenceService {
             grown[current.length] = new Slot(instance, metrics.addInstance(instance.id()));
             slots = grown;
             metrics.setInstances(grown.length);
+        }
+        ServerlessGate serverless = gate;
+        if (serverless != null) {
+            serverless.instanceAdded();
         }
     }
 
@@ -217,6 +222,60 @@ public final class InstancePool implements InferenceService {
 
     @Override
     public CompletionStage<InferenceResponse> invoke(InferenceRequest request) {
+        ServerlessGate serverless = gate;
+        if (serverless != null) {
+            return invokeServerless(serverless, request);
+        }
+        return dispatch(request);
+    }
+
+    /**
+     * A serverless variant: over its concurrency cap a request is throttled at once; with no instance it waits for a
+     * cold start (bounded by the gate) and then dispatches as usual.
+     */
+    private CompletionStage<InferenceResponse> invokeServerless(ServerlessGate serverless, InferenceRequest request) {
+        if (!serverless.tryEnter()) {
+            SluiceException throttled = serverless.throttled();
+            metrics.record(request, null, throttled);
+            return CompletableFuture.failedFuture(throttled);
+        }
+        CompletionStage<InferenceResponse> result;
+        if (slots.length == 0) {
+            CompletableFuture<InferenceResponse> afterColdStart = new CompletableFuture<>();
+            serverless.awaitInstance().whenComplete((ready, failure) -> {
+                if (failure != null) {
+                    SluiceException e = SluiceException.from(failure);
+                    metrics.record(request, null, e);
+                    afterColdStart.completeExceptionally(e);
+                    return;
+                }
+                dispatch(request).whenComplete((response, error) -> {
+                    if (error != null) {
+                        afterColdStart.completeExceptionally(error);
+                    } else {
+                        afterColdStart.complete(response);
+                    }
+                });
+            });
+            result = afterColdStart;
+        } else {
+            result = dispatch(request);
+        }
+        result.whenComplete((response, failure) -> serverless.exit());
+        return result;
+    }
+
+    /** Makes this a serverless variant's pool (see {@link ServerlessGate}); set once, before traffic. */
+    public void serverless(ServerlessGate serverless) {
+        this.gate = Objects.requireNonNull(serverless, "serverless");
+    }
+
+    /** The serverless gate, if this is a serverless variant's pool. */
+    public java.util.Optional<ServerlessGate> serverless() {
+        return java.util.Optional.ofNullable(gate);
+    }
+
+    private CompletionStage<InferenceResponse> dispatch(InferenceRequest request) {
         Slot slot = acquireFirst(request.targetModel());
         if (slot == null) {
             SluiceException unavailable = new SluiceException(ErrorCode.SERVICE_UNAVAILABLE, slots.length == 0

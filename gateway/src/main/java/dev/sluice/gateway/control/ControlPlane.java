@@ -18,6 +18,7 @@ import dev.sluice.gateway.Endpoint;
 import dev.sluice.gateway.EndpointRegistry;
 import dev.sluice.gateway.control.internal.Fleet;
 import dev.sluice.gateway.control.internal.Fleets;
+import dev.sluice.gateway.control.internal.ServerlessScaler;
 import dev.sluice.gateway.control.internal.LiveEndpoint;
 import dev.sluice.gateway.control.internal.LiveVariant;
 import dev.sluice.gateway.control.internal.Resources;
@@ -81,13 +82,34 @@ public final class ControlPlane implements AutoCloseable {
      * @param healthCheckInterval how often remote instances are pinged
      */
     public record Settings(String region, String accountId, Duration alarmCheckInterval,
-                           Duration healthCheckInterval) {
+                           Duration healthCheckInterval, Duration serverlessIdleTimeout,
+                           Duration serverlessColdStartWait) {
+        /** A serverless variant with no request for this long scales to zero (to ProvisionedConcurrency's floor). */
+        public static final Duration DEFAULT_SERVERLESS_IDLE = Duration.ofMinutes(5);
+        /** How long a request waits for a cold start before it is answered 429 ModelNotReadyException. */
+        public static final Duration DEFAULT_COLD_START_WAIT = Duration.ofSeconds(60);
+
+        public Settings {
+            serverlessIdleTimeout = serverlessIdleTimeout == null ? DEFAULT_SERVERLESS_IDLE : serverlessIdleTimeout;
+            serverlessColdStartWait = serverlessColdStartWait == null ? DEFAULT_COLD_START_WAIT
+                    : serverlessColdStartWait;
+        }
+
         public static Settings defaults() {
             return new Settings("local", "000000000000", Duration.ofSeconds(1), Duration.ofSeconds(1));
         }
 
+        public Settings(String region, String accountId, Duration alarmCheckInterval, Duration healthCheckInterval) {
+            this(region, accountId, alarmCheckInterval, healthCheckInterval, null, null);
+        }
+
         public Settings(String region, String accountId, Duration alarmCheckInterval) {
             this(region, accountId, alarmCheckInterval, Duration.ofSeconds(1));
+        }
+
+        public Settings withServerless(Duration idleTimeout, Duration coldStartWait) {
+            return new Settings(region, accountId, alarmCheckInterval, healthCheckInterval, idleTimeout,
+                    coldStartWait);
         }
     }
 
@@ -136,9 +158,37 @@ public final class ControlPlane implements AutoCloseable {
         this.executor = Executors.newSingleThreadExecutor(
                 task -> Thread.ofPlatform().name("sluice-control-plane").daemon(true).unstarted(task));
         this.health = new HealthChecker(scheduler, settings.healthCheckInterval(), UNHEALTHY_AFTER, HEALTHY_AFTER);
-        this.fleets = new Fleets(provider, meters, executor, health);
+        this.fleets = new Fleets(provider, meters, executor, health, new ServerlessScaler(scheduler, executor,
+                meters.registry(), settings.serverlessIdleTimeout(), settings.serverlessColdStartWait()));
+        scheduleServerlessSweep();
         this.arns = new Resources(settings.region(), settings.accountId(), json);
         this.transforms = new TransformJobs(provider, executor, scheduler::now, arns, json, transformS3);
+    }
+
+    /**
+     * Scales idle serverless variants down, on the control thread, at a quarter of the idle timeout (at least every
+     * second, at most every 30 s) so a variant goes to zero at most a quarter late.
+     */
+    private void scheduleServerlessSweep() {
+        long quarter = settings.serverlessIdleTimeout().toMillis() / 4;
+        Duration every = Duration.ofMillis(Math.max(100, Math.min(30_000, quarter)));
+        scheduler.schedule(() -> {
+            if (executor.isShutdown()) {
+                return;
+            }
+            try {
+                executor.execute(() -> {
+                    try {
+                        fleets.serverless().sweep(endpoints.values());
+                    } catch (RuntimeException e) {
+                        LOG.warn("serverless sweep failed", e);
+                    }
+                    scheduleServerlessSweep();
+                });
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                // The control plane is closing; nothing left to scale.
+            }
+        }, every);
     }
 
     /** Runs one awsJson1_1 operation ({@code X-Amz-Target: SageMaker.<operation>}). */

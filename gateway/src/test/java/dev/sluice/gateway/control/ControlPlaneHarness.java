@@ -42,10 +42,15 @@ final class ControlPlaneHarness implements AutoCloseable {
     }
 
     ControlPlaneHarness(Path work, Path data, dev.sluice.core.config.S3Config s3) throws Exception {
+        this(work, data, s3, new ControlPlane.Settings("us-east-1", "000000000000", Duration.ofMillis(100),
+                Duration.ofMillis(100)));
+    }
+
+    ControlPlaneHarness(Path work, Path data, dev.sluice.core.config.S3Config s3, ControlPlane.Settings settings)
+            throws Exception {
         ServerConfig config = new ServerConfig("127.0.0.1", 0, 0, ServerConfig.DEFAULT_MAX_PAYLOAD_BYTES,
                 Duration.ofSeconds(5), List.of(), List.of(), s3, ServerConfig.Role.GATEWAY);
-        server = SluiceServer.start(config, work, data, new ControlPlane.Settings("us-east-1", "000000000000",
-                Duration.ofMillis(100), Duration.ofMillis(100)));
+        server = SluiceServer.start(config, work, data, settings);
         server.restored().get(60, TimeUnit.SECONDS);
         sageMaker = SageMakerClient.builder()
                 .endpointOverride(URI.create("http://127.0.0.1:" + server.adminPort()))

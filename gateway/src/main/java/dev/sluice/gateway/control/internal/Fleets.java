@@ -29,13 +29,16 @@ public final class Fleets {
     private final VariantMeterRegistry meters;
     private final Executor controlPlane;
     private final HealthChecker health;
+    private final ServerlessScaler serverless;
 
     /**
      * @param health polls the health probe of every remote instance, so a host that stops answering {@code /ping}
      *               stops getting requests until it answers again
      */
     public Fleets(InstanceProvider provider, VariantMeterRegistry meters, Executor controlPlane,
-                  HealthChecker health) {
+                  HealthChecker health, ServerlessScaler serverless) {
+        this.serverless = serverless;
+        serverless.bind(this);
         this.provider = provider;
         this.meters = meters;
         this.controlPlane = controlPlane;
@@ -86,14 +89,22 @@ public final class Fleets {
                              Instant now) {
         VariantMetrics metrics = new VariantMetrics(meters, endpoint, v.variantName(), v.modelName());
         InstancePool pool = new InstancePool(v.variantName(), RoutingStrategy.parse(v.routingStrategy()), metrics);
-        // Serverless variants (InitialInstanceCount absent) run one instance until scale-to-zero arrives.
+        // A serverless variant starts with one instance, so CreateEndpoint proves the model loads; it goes to zero
+        // once idle (ServerlessScaler).
         int count = instances.getOrDefault(v.variantName(), Math.max(1, v.initialInstanceCount()));
         LiveVariant live = new LiveVariant(v, model, pool, shadow,
                 weights.getOrDefault(v.variantName(), v.initialVariantWeight()), count);
+        if (v.isServerless()) {
+            serverless.install(endpoint, live);
+        }
         metrics.setWeight(live.weight);
         live.status = "Creating";
         live.statusSince = now;
         return live;
+    }
+
+    public ServerlessScaler serverless() {
+        return serverless;
     }
 
     /** Starts one more instance of a variant and puts it in routing once it can serve. */

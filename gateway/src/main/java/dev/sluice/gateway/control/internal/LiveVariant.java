@@ -1,5 +1,6 @@
 package dev.sluice.gateway.control.internal;
 
+import dev.sluice.variants.ServerlessGate;
 import dev.sluice.core.hosting.ModelDefinition;
 import dev.sluice.core.hosting.ProductionVariant;
 import dev.sluice.gateway.control.InstanceProvider;
@@ -25,6 +26,10 @@ public final class LiveVariant {
     /** SageMaker VariantStatus while something happens to it (Creating, Updating, ...), else null. */
     String status;
     Instant statusSince;
+    /** Serverless variants only: the concurrency cap and scale-from-zero gate on the pool. */
+    ServerlessGate serverless;
+    /** Serverless variants only: a cold start is in progress (one at a time). */
+    boolean coldStarting;
 
     LiveVariant(ProductionVariant definition, ModelDefinition model, InstancePool pool, boolean shadow, double weight,
                 int desiredInstances) {

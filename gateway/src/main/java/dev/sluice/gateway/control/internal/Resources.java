@@ -66,6 +66,17 @@ public final class Resources {
             row.put("DesiredWeight", v.weight);
             row.put("CurrentInstanceCount", v.instanceCount());
             row.put("DesiredInstanceCount", v.desiredInstances);
+            if (v.definition.isServerless()) {
+                dev.sluice.core.hosting.ServerlessConfig serverless = v.definition.serverless();
+                for (String field : List.of("CurrentServerlessConfig", "DesiredServerlessConfig")) {
+                    ObjectNode config = row.putObject(field);
+                    config.put("MemorySizeInMB", serverless.memorySizeInMb());
+                    config.put("MaxConcurrency", serverless.maxConcurrency());
+                    if (serverless.provisionedConcurrency() != null) {
+                        config.put("ProvisionedConcurrency", serverless.provisionedConcurrency());
+                    }
+                }
+            }
             ArrayNode statuses = row.putArray("VariantStatus");
             String variantStatus = status != null ? status : v.status;
             if (variantStatus != null) {
