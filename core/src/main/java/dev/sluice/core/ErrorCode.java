@@ -32,7 +32,14 @@ public enum ErrorCode {
     /** What AWS services answer for an {@code X-Amz-Target} they do not implement. */
     UNKNOWN_OPERATION("UnknownOperationException", 400),
     /** A body that is not JSON, or JSON of the wrong shape (AWS's awsJson1_1 name for it). */
-    SERIALIZATION("SerializationException", 400);
+    SERIALIZATION("SerializationException", 400),
+
+    // Application Auto Scaling (awsJson1_1, X-Amz-Target: AnyScaleFrontendService.<Operation>): also all 400.
+    /** A scalable target or scaling policy that does not exist. */
+    OBJECT_NOT_FOUND("ObjectNotFoundException", 400),
+    INVALID_NEXT_TOKEN("InvalidNextTokenException", 400),
+    /** The scaled resource could not be read (the endpoint's fleet failed to answer). */
+    FAILED_RESOURCE_ACCESS("FailedResourceAccessException", 400);
 
     private final String type;
     private final int httpStatus;

@@ -81,6 +81,8 @@ public final class SluiceServer implements AutoCloseable {
     private final CompletableFuture<Void> restored;
     private final Map<String, MultiModelHost> multiModels;
     private final ProcessorRegistry processors;
+    /** Owns the child processes of local-process instances. */
+    private final HostInstanceProvider instances;
     /** The --pipeline endpoints' instances, released (processors closed) on shutdown. */
     private final List<InstanceProvider.Started> pipelines;
 
@@ -120,7 +122,8 @@ public final class SluiceServer implements AutoCloseable {
                          CompletableFuture<Void> modelsLoaded, JvmGcMetrics gcMetrics, Background background,
                          ControlPlane controlPlane, CompletableFuture<Void> restored,
                          Map<String, MultiModelHost> multiModels, ProcessorRegistry processors,
-                         List<InstanceProvider.Started> pipelines) {
+                         List<InstanceProvider.Started> pipelines, HostInstanceProvider instances) {
+        this.instances = instances;
         this.processors = processors;
         this.pipelines = pipelines;
         this.config = config;
@@ -181,7 +184,7 @@ public final class SluiceServer implements AutoCloseable {
         VariantMeterRegistry variantMeters = new VariantMeterRegistry(registry);
         boolean gateway = config.role() == ServerConfig.Role.GATEWAY;
         HostInstanceProvider instances = new HostInstanceProvider(host, registry, background.remote(), scheduler,
-                REMOTE_STARTUP_TIMEOUT, processors);
+                REMOTE_STARTUP_TIMEOUT, processors, workDir);
         ControlPlane controlPlane = gateway ? new ControlPlane(new StateStore(dataDir, new ObjectMapper()), endpoints,
                 instances, variantMeters, scheduler, background.shadows(), controlSettings, config.s3()) : null;
         // Creating a multi-model set loads nothing (each model loads on its first use), so it serves at once.
@@ -250,7 +253,8 @@ public final class SluiceServer implements AutoCloseable {
         }
         CompletableFuture<Void> all = CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new));
         return new SluiceServer(config, registry, host, endpoints, dataPlane, admin, all, gcMetrics, background,
-                controlPlane, restored, Collections.unmodifiableMap(multiModels), processors, startedPipelines);
+                controlPlane, restored, Collections.unmodifiableMap(multiModels), processors, startedPipelines,
+                instances);
     }
 
     /** @throws IllegalArgumentException naming the endpoint, for a prefix the multi-model host cannot read from */
@@ -343,6 +347,7 @@ public final class SluiceServer implements AutoCloseable {
         // Before the model host: a multi-model set unloads its models through it.
         multiModels.values().forEach(MultiModelHost::close);
         releasePipelines();
+        instances.close();
         background.close();
         host.close();
         background.closeStores();

@@ -17,6 +17,13 @@ import dev.sluice.core.hosting.ProductionVariant;
 import dev.sluice.gateway.Endpoint;
 import dev.sluice.gateway.EndpointRegistry;
 import dev.sluice.gateway.control.internal.Fleet;
+import dev.sluice.autoscaler.ApplicationAutoScalingService;
+import dev.sluice.autoscaler.Autoscaler;
+import dev.sluice.autoscaler.AutoscalerSettings;
+import dev.sluice.autoscaler.CapacityTarget;
+import dev.sluice.autoscaler.MetricsSource;
+import dev.sluice.autoscaler.ResourceResolver;
+import dev.sluice.autoscaler.VariantKey;
 import dev.sluice.gateway.control.internal.Fleets;
 import dev.sluice.gateway.control.internal.ServerlessScaler;
 import dev.sluice.gateway.control.internal.LiveEndpoint;
@@ -83,7 +90,7 @@ public final class ControlPlane implements AutoCloseable {
      */
     public record Settings(String region, String accountId, Duration alarmCheckInterval,
                            Duration healthCheckInterval, Duration serverlessIdleTimeout,
-                           Duration serverlessColdStartWait) {
+                           Duration serverlessColdStartWait, AutoscalerSettings autoscaling) {
         /** A serverless variant with no request for this long scales to zero (to ProvisionedConcurrency's floor). */
         public static final Duration DEFAULT_SERVERLESS_IDLE = Duration.ofMinutes(5);
         /** How long a request waits for a cold start before it is answered 429 ModelNotReadyException. */
@@ -93,6 +100,7 @@ public final class ControlPlane implements AutoCloseable {
             serverlessIdleTimeout = serverlessIdleTimeout == null ? DEFAULT_SERVERLESS_IDLE : serverlessIdleTimeout;
             serverlessColdStartWait = serverlessColdStartWait == null ? DEFAULT_COLD_START_WAIT
                     : serverlessColdStartWait;
+            autoscaling = autoscaling == null ? AutoscalerSettings.DEFAULTS : autoscaling;
         }
 
         public static Settings defaults() {
@@ -100,7 +108,7 @@ public final class ControlPlane implements AutoCloseable {
         }
 
         public Settings(String region, String accountId, Duration alarmCheckInterval, Duration healthCheckInterval) {
-            this(region, accountId, alarmCheckInterval, healthCheckInterval, null, null);
+            this(region, accountId, alarmCheckInterval, healthCheckInterval, null, null, null);
         }
 
         public Settings(String region, String accountId, Duration alarmCheckInterval) {
@@ -109,7 +117,12 @@ public final class ControlPlane implements AutoCloseable {
 
         public Settings withServerless(Duration idleTimeout, Duration coldStartWait) {
             return new Settings(region, accountId, alarmCheckInterval, healthCheckInterval, idleTimeout,
-                    coldStartWait);
+                    coldStartWait, autoscaling);
+        }
+
+        public Settings withAutoscaling(AutoscalerSettings newAutoscaling) {
+            return new Settings(region, accountId, alarmCheckInterval, healthCheckInterval, serverlessIdleTimeout,
+                    serverlessColdStartWait, newAutoscaling);
         }
     }
 
@@ -134,6 +147,10 @@ public final class ControlPlane implements AutoCloseable {
     private final Map<String, AlarmRule> alarms = new HashMap<>();
     // ---- batch transform (CreateTransformJob & co.): in memory, on this thread like everything else ----
     private final TransformJobs transforms;
+    /** Application Auto Scaling of variants (AnyScaleFrontendService on the admin port). */
+    private final Autoscaler autoscaler;
+    private final ApplicationAutoScalingService autoScaling;
+    private volatile Thread controlThread;
 
     /**
      * @param shadowExecutor where shadow responses are compared with production ones (off the event loops)
@@ -155,12 +172,19 @@ public final class ControlPlane implements AutoCloseable {
         this.scheduler = scheduler;
         this.settings = settings;
         this.shadowExecutor = shadowExecutor;
-        this.executor = Executors.newSingleThreadExecutor(
-                task -> Thread.ofPlatform().name("sluice-control-plane").daemon(true).unstarted(task));
+        this.executor = Executors.newSingleThreadExecutor(task -> {
+            Thread thread = Thread.ofPlatform().name("sluice-control-plane").daemon(true).unstarted(task);
+            controlThread = thread;
+            return thread;
+        });
         this.health = new HealthChecker(scheduler, settings.healthCheckInterval(), UNHEALTHY_AFTER, HEALTHY_AFTER);
         this.fleets = new Fleets(provider, meters, executor, health, new ServerlessScaler(scheduler, executor,
                 meters.registry(), settings.serverlessIdleTimeout(), settings.serverlessColdStartWait()));
         scheduleServerlessSweep();
+        this.autoscaler = new Autoscaler(scheduler, settings.autoscaling());
+        this.autoScaling = new ApplicationAutoScalingService(autoscaler, this::scalableVariant, settings.region(),
+                settings.accountId());
+        autoscaler.start();
         this.arns = new Resources(settings.region(), settings.accountId(), json);
         this.transforms = new TransformJobs(provider, executor, scheduler::now, arns, json, transformS3);
     }
@@ -189,6 +213,107 @@ public final class ControlPlane implements AutoCloseable {
                 // The control plane is closing; nothing left to scale.
             }
         }, every);
+    }
+
+    /**
+     * Runs one Application Auto Scaling operation ({@code X-Amz-Target: AnyScaleFrontendService.<operation>}) for
+     * the {@code sagemaker:variant:DesiredInstanceCount} of this gateway's variants.
+     */
+    public CompletableFuture<JsonNode> autoScaling(String operation, JsonNode request) {
+        return onControlThread(() -> autoScaling.handle(operation, request));
+    }
+
+    /** The variant a scalable target names, while its endpoint serves it. Control thread. */
+    private Optional<ResourceResolver.ScalableResource> scalableVariant(VariantKey key) {
+        return liveVariant(key).map(ignored -> new ResourceResolver.ScalableResource(new VariantCapacity(key),
+                new VariantLoad(key)));
+    }
+
+    private Optional<LiveVariant> liveVariant(VariantKey key) {
+        LiveEndpoint e = endpoints.get(key.endpointName());
+        if (e == null || e.deleted || e.fleet == null) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(e.fleet.variant(key.variantName()));
+    }
+
+    /**
+     * Runs a read on the control thread and waits for it (inline when already there, so a policy evaluated during an
+     * operation cannot wait on itself). Used by the autoscaler's evaluation ticks, which run on the timer thread.
+     */
+    private <T> T onControlThreadNow(java.util.function.Supplier<T> work) {
+        if (Thread.currentThread() == controlThread) {
+            return work.get();
+        }
+        try {
+            return onControlThread(work).get(5, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw SluiceException.from(e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new SluiceException(ErrorCode.FAILED_RESOURCE_ACCESS, "the control plane did not answer in 5 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SluiceException(ErrorCode.FAILED_RESOURCE_ACCESS, "interrupted");
+        }
+    }
+
+    /** A variant's instance count as the autoscaler sets it: the same path as UpdateEndpointWeightsAndCapacities. */
+    private final class VariantCapacity implements CapacityTarget {
+        private final VariantKey key;
+
+        VariantCapacity(VariantKey key) {
+            this.key = key;
+        }
+
+        @Override
+        public int currentCapacity() {
+            return onControlThreadNow(() -> liveVariant(key).map(LiveVariant::desiredInstanceCount).orElse(0));
+        }
+
+        @Override
+        public CompletableFuture<Void> setDesiredCapacity(int desired, String cause) {
+            return onControlThread(() -> {
+                LiveEndpoint e = endpoints.get(key.endpointName());
+                LiveVariant variant = liveVariant(key).orElseThrow(() -> new SluiceException(
+                        ErrorCode.FAILED_RESOURCE_ACCESS, "endpoint " + key.endpointName() + " no longer serves variant "
+                        + key.variantName()));
+                if (!IN_SERVICE.equals(e.status)) {
+                    throw new SluiceException(ErrorCode.FAILED_RESOURCE_ACCESS, "endpoint " + key.endpointName()
+                            + " is " + e.status + "; capacity can change only while it is InService");
+                }
+                LOG.info("autoscaling {}/{}: {} -> {} instances ({})", key.endpointName(), key.variantName(),
+                        variant.desiredInstanceCount(), desired, cause);
+                return changeCapacity(e, Map.of(variant, desired));
+            }).thenCompose(change -> change);
+        }
+    }
+
+    /** What target tracking reads: invocations, requests in flight and instances of one variant. */
+    private final class VariantLoad implements MetricsSource {
+        private final VariantKey key;
+
+        VariantLoad(VariantKey key) {
+            this.key = key;
+        }
+
+        private Optional<dev.sluice.variants.InstancePool> pool() {
+            return onControlThreadNow(() -> liveVariant(key).map(LiveVariant::pool));
+        }
+
+        @Override
+        public long invocations() {
+            return pool().map(p -> p.metrics().stats().invocations()).orElse(0L);
+        }
+
+        @Override
+        public double concurrentRequests() {
+            return pool().map(p -> (double) p.outstanding()).orElse(0.0);
+        }
+
+        @Override
+        public int instances() {
+            return pool().map(dev.sluice.variants.InstancePool::size).orElse(0);
+        }
     }
 
     /** Runs one awsJson1_1 operation ({@code X-Amz-Target: SageMaker.<operation>}). */
@@ -712,41 +837,63 @@ public final class ControlPlane implements AutoCloseable {
                     + arns.arn("endpoint", name) + "\".");
         }
         Map<String, Double> weights = new HashMap<>();
-        List<CompletableFuture<Void>> changes = new ArrayList<>();
-        Instant now = scheduler.now();
+        Map<LiveVariant, Integer> counts = new java.util.LinkedHashMap<>();
         for (DesiredWeightAndCapacity d : desired) {
             LiveVariant variant = e.fleet.variant(d.variantName());
             if (d.desiredWeight() != null) {
                 weights.put(variant.name(), d.desiredWeight());
                 variant.setWeight(d.desiredWeight());
             }
-            Integer count = d.desiredInstanceCount();
-            if (count != null && count != variant.desiredInstanceCount()) {
-                changes.add(resize(e, variant, count, now));
+            if (d.desiredInstanceCount() != null) {
+                counts.put(variant, d.desiredInstanceCount());
             }
         }
         if (!weights.isEmpty()) {
             e.router.update(e.router.table().withWeights(weights));
         }
+        changeCapacity(e, counts);
+        return object("EndpointArn", arns.arn("endpoint", name));
+    }
+
+    /**
+     * Resizes variants of an in-service endpoint (UpdateEndpointWeightsAndCapacities, the autoscaler): the endpoint
+     * is Updating until every start and drain-then-stop is done. Control thread; the future completes there too.
+     */
+    private CompletableFuture<Void> changeCapacity(LiveEndpoint e, Map<LiveVariant, Integer> counts) {
+        List<CompletableFuture<Void>> changes = new ArrayList<>();
+        Instant now = scheduler.now();
+        counts.forEach((variant, count) -> {
+            if (count != variant.desiredInstanceCount()) {
+                changes.add(resize(e, variant, count, now));
+            }
+        });
         e.modifiedAt = now;
-        if (!changes.isEmpty()) {
-            e.status = UPDATING;
-            e.capacityChanges++;
-            CompletableFuture.allOf(changes.toArray(CompletableFuture[]::new)).whenCompleteAsync((x, failure) -> {
-                e.capacityChanges--;
-                if (e.deleted) {
-                    return;
-                }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (changes.isEmpty()) {
+            persist(e);
+            done.complete(null);
+            return done;
+        }
+        e.status = UPDATING;
+        e.capacityChanges++;
+        CompletableFuture.allOf(changes.toArray(CompletableFuture[]::new)).whenCompleteAsync((x, failure) -> {
+            e.capacityChanges--;
+            if (!e.deleted) {
                 e.fleet.variants().forEach(LiveVariant::clearStatus);
                 e.status = IN_SERVICE;
                 e.failureReason = failure == null ? null
                         : "Failed to update capacity: " + SluiceException.from(failure).getMessage();
                 e.modifiedAt = scheduler.now();
                 persist(e);
-            }, executor);
-        }
+            }
+            if (failure != null) {
+                done.completeExceptionally(failure);
+            } else {
+                done.complete(null);
+            }
+        }, executor);
         persist(e);
-        return object("EndpointArn", arns.arn("endpoint", name));
+        return done;
     }
 
     /** Starts or stops instances until the variant has {@code count}; removed ones are drained before they stop. */
@@ -771,6 +918,9 @@ public final class ControlPlane implements AutoCloseable {
         }
         e.deleted = true;
         e.status = DELETING;
+        // Scaling a deleted endpoint's variants would fail forever; its scalable targets go with it.
+        autoscaler.targets().stream().map(t -> t.target().variant())
+                .filter(v -> v.endpointName().equals(name)).toList().forEach(autoscaler::deregister);
         e.modifiedAt = scheduler.now();
         registry.unregister(name);
         persist(e);
@@ -898,6 +1048,7 @@ public final class ControlPlane implements AutoCloseable {
             return null;
         });
         health.close();
+        autoscaler.close();
         executor.shutdown();
         try {
             if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {

@@ -1,5 +1,6 @@
 package dev.sluice.gateway.control.internal;
 
+import dev.sluice.autoscaler.ApplicationAutoScalingService;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.core.ErrorCode;
@@ -23,6 +24,7 @@ import java.util.function.Supplier;
 public final class ControlPlaneRoutes {
     static final String TARGET_HEADER = "X-Amz-Target";
     static final String TARGET_PREFIX = "SageMaker.";
+    static final String AUTOSCALING_PREFIX = ApplicationAutoScalingService.TARGET_PREFIX;
     static final String AWS_JSON = "application/x-amz-json-1.1";
     /** Far above any SageMaker control-plane request (the largest, CreateModel with 15 containers, is tens of KB). */
     private static final long MAX_BODY = 1 << 20;
@@ -34,10 +36,16 @@ public final class ControlPlaneRoutes {
         BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY);
         router.post("/").handler(body).handler(ctx -> {
             String target = ctx.request().getHeader(TARGET_HEADER);
-            if (target == null || !target.startsWith(TARGET_PREFIX) || target.length() == TARGET_PREFIX.length()) {
+            // Two services share the port, as they share the AWS endpoint-override a client is given: SageMaker's
+            // control plane and Application Auto Scaling (which scales its variants).
+            String prefix = target == null ? null : target.startsWith(TARGET_PREFIX) ? TARGET_PREFIX
+                    : target.startsWith(AUTOSCALING_PREFIX) ? AUTOSCALING_PREFIX : null;
+            if (prefix == null || target.length() == prefix.length()) {
                 fail(ctx, new SluiceException(ErrorCode.UNKNOWN_OPERATION, target == null
-                        ? "missing " + TARGET_HEADER + " header; expected SageMaker.<Operation>"
-                        : "unknown service target '" + target + "'; expected SageMaker.<Operation>"), AWS_JSON);
+                        ? "missing " + TARGET_HEADER + " header; expected SageMaker.<Operation> or "
+                        + AUTOSCALING_PREFIX + "<Operation>"
+                        : "unknown service target '" + target + "'; expected SageMaker.<Operation> or "
+                        + AUTOSCALING_PREFIX + "<Operation>"), AWS_JSON);
                 return;
             }
             JsonNode request;
@@ -53,8 +61,9 @@ public final class ControlPlaneRoutes {
                         + e.getMessage()), AWS_JSON);
                 return;
             }
-            reply(ctx, () -> controlPlane.invoke(target.substring(TARGET_PREFIX.length()), request), json,
-                    AWS_JSON);
+            String operation = target.substring(prefix.length());
+            reply(ctx, () -> prefix.equals(TARGET_PREFIX) ? controlPlane.invoke(operation, request)
+                    : controlPlane.autoScaling(operation, request), json, AWS_JSON);
         });
         router.get("/endpoints/:name/shadow-report").handler(ctx -> reply(ctx, () -> controlPlane
                 .shadowReport(ctx.pathParam("name")).thenApply(report -> json.valueToTree(report.orElseThrow(

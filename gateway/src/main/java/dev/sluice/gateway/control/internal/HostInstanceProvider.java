@@ -52,15 +52,20 @@ public final class HostInstanceProvider implements InstanceProvider {
     public static final String ENV_MAX_BATCH_DELAY_MS = "SLUICE_MAX_BATCH_DELAY_MS";
     /** Multi-model containers: bytes (or 512m, 2g) of model footprint one instance may hold. */
     public static final String ENV_MEMORY_BUDGET = "SLUICE_MODEL_MEMORY_BUDGET";
+    /** Where a variant's instances run: {@code in-process} (default) or {@code local-process} (child hosts). */
+    public static final String ENV_INSTANCES = "SLUICE_INSTANCES";
+    public static final String INSTANCES_IN_PROCESS = "in-process";
+    public static final String INSTANCES_LOCAL_PROCESS = "local-process";
     private static final String MULTI_MODEL = "MultiModel";
     private static final Set<String> SLUICE_KEYS = Set.of(ENV_WORKERS, ENV_INTRA_OP_THREADS, ENV_QUEUE_CAPACITY,
-            ENV_BATCHING, ENV_MAX_BATCH_SIZE, ENV_MAX_BATCH_DELAY_MS, ENV_MEMORY_BUDGET);
+            ENV_BATCHING, ENV_MAX_BATCH_SIZE, ENV_MAX_BATCH_DELAY_MS, ENV_MEMORY_BUDGET, ENV_INSTANCES);
     private static final Duration PING_INTERVAL = Duration.ofMillis(250);
     private static final Duration PING_TIMEOUT = Duration.ofSeconds(2);
     private static final ModelSignature UNKNOWN = new ModelSignature(List.of(), List.of());
 
     private final ModelHost host;
     private final ProcessorRegistry processors;
+    private final LocalProcessInstances localProcesses;
     private final MeterRegistry registry;
     private final RemoteHostClient remote;
     private final Scheduler scheduler;
@@ -72,7 +77,8 @@ public final class HostInstanceProvider implements InstanceProvider {
      *                             ContainerStartupHealthCheckTimeoutInSeconds)
      */
     public HostInstanceProvider(ModelHost host, MeterRegistry registry, RemoteHostClient remote, Scheduler scheduler,
-                                Duration remoteStartupTimeout, ProcessorRegistry processors) {
+                                Duration remoteStartupTimeout, ProcessorRegistry processors, Path workDir) {
+        this.localProcesses = new LocalProcessInstances(workDir, scheduler, remote);
         this.host = host;
         this.processors = processors;
         this.registry = registry;
@@ -110,6 +116,15 @@ public final class HostInstanceProvider implements InstanceProvider {
         if (base.equals(IMAGE_ONNX) && container.modelDataUrl() == null) {
             throw invalid(field + ".ModelDataUrl", "ModelDataUrl is required for " + IMAGE_ONNX);
         }
+        String instances = container.environment().get(ENV_INSTANCES);
+        if (instances != null && !instances.equals(INSTANCES_IN_PROCESS) && !instances.equals(INSTANCES_LOCAL_PROCESS)) {
+            throw invalid(field + ".Environment." + ENV_INSTANCES, "must be " + INSTANCES_IN_PROCESS + " or "
+                    + INSTANCES_LOCAL_PROCESS + ", got '" + instances + "'");
+        }
+        if (INSTANCES_LOCAL_PROCESS.equals(instances) && (container.multiModel() || !base.equals(IMAGE_ONNX))) {
+            throw invalid(field + ".Environment." + ENV_INSTANCES, INSTANCES_LOCAL_PROCESS + " runs single-model "
+                    + IMAGE_ONNX + " containers");
+        }
         modelConfig("check", container);
     }
 
@@ -142,6 +157,9 @@ public final class HostInstanceProvider implements InstanceProvider {
             config = modelConfig(hostName(model.modelName()), container);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
+        }
+        if (INSTANCES_LOCAL_PROCESS.equals(container.environment().get(ENV_INSTANCES))) {
+            return localProcesses.start(id, endpoint, variant, model.modelName(), config.source());
         }
         if (MULTI_MODEL.equals(container.mode())) {
             try {
@@ -272,6 +290,11 @@ public final class HostInstanceProvider implements InstanceProvider {
                 scheduler.schedule(() -> pingUntil(base, deadline, ready), PING_INTERVAL);
             }
         });
+    }
+
+    /** Stops the child processes of local-process instances. */
+    public void close() {
+        localProcesses.close();
     }
 
     /** Model host names must be unique per load and follow the endpoint-name rule. */

@@ -45,6 +45,11 @@ public final class LiveVariant {
         return definition.variantName();
     }
 
+    /** The variant's instances as the data plane routes over them (thread-safe to read from anywhere). */
+    public InstancePool pool() {
+        return pool;
+    }
+
     public int instanceCount() {
         return pool.size();
     }
