@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code sluice} command. Subcommands parse arguments into config records and boot modules; no logic here. */
 @Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = SluiceCommand.Version.class,
         description = "Model serving and inference gateway that speaks SageMaker's hosting contracts.",
-        subcommands = {ServeCommand.class, HostCommand.class, TransformCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, HostCommand.class, TransformCommand.class, CompileCommand.class,
+ CommandLine.HelpCommand.class})
 public final class SluiceCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

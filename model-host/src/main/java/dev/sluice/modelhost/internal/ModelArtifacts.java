@@ -1,5 +1,9 @@
 package dev.sluice.modelhost.internal;
 
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtProvider;
+import dev.sluice.core.artifact.ArtifactManifest;
+import dev.sluice.core.artifact.HostCapabilities;
 import dev.sluice.core.config.ModelConfig;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
@@ -27,6 +31,10 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  * into the caller's work directory; {@code builtin:minilm} copied out of the classpath. A {@code tokenizer.json} beside
  * the model is reported too. Every failure is an {@link IllegalArgumentException} naming the path: sources are
  * configuration, so they fail at load time with a message an operator can act on.
+ *
+ * <p>A compiled artifact (the Neo-style compiler's {@code OUT.tar.gz}) carries a {@link ArtifactManifest} beside its
+ * model: the manifest names the model file, and an artifact built for another platform, for CPU features this machine
+ * lacks, or for a GPU it does not have is refused here, before any session is created.
  */
 public final class ModelArtifacts {
     public static final String MODEL_FILE = "model.onnx";
@@ -81,28 +89,41 @@ public final class ModelArtifacts {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(workDir, "workDir");
         if (Files.isDirectory(path)) {
-            return resolveDirectory(path);
+            return checkedForThisMachine(resolveDirectory(path), path);
         }
         if (!Files.isRegularFile(path)) {
             throw new IllegalArgumentException("model source " + path.toAbsolutePath() + " does not exist");
         }
         String fileName = path.getFileName().toString().toLowerCase(Locale.ROOT);
         if (fileName.endsWith(".onnx")) {
-            return new Resolved(path, tokenizerBeside(path, path.getParent()));
+            return checkedForThisMachine(new Resolved(path, tokenizerBeside(path, path.getParent())), path);
         }
         if (fileName.endsWith(".tar.gz") || fileName.endsWith(".tgz") || fileName.endsWith(".tar")) {
             extractTar(path, workDir);
             Resolved resolved = resolveDirectory(workDir);
             requireInside(resolved.modelFile(), workDir, path);
             resolved.tokenizerJson().ifPresent(t -> requireInside(t, workDir, path));
-            return resolved;
+            return checkedForThisMachine(resolved, path);
         }
         throw new IllegalArgumentException("model source " + path.toAbsolutePath()
                 + " is neither an .onnx file, a directory nor a .tar.gz/.tgz/.tar archive");
     }
 
-    /** {@code model.onnx} in {@code dir}, else the only {@code *.onnx} anywhere under it. */
+    /**
+     * The model a compiled artifact's manifest names when {@code dir} holds one; else {@code model.onnx} in
+     * {@code dir}, else the only {@code *.onnx} anywhere under it.
+     */
     public static Resolved resolveDirectory(Path dir) {
+        Optional<ArtifactManifest> manifest = ArtifactManifest.find(dir);
+        if (manifest.isPresent()) {
+            Path named = dir.resolve(manifest.get().model().file());
+            if (!Files.isRegularFile(named)) {
+                throw new IllegalArgumentException("compiled artifact " + dir.toAbsolutePath() + ": its "
+                        + ArtifactManifest.FILE_NAME + " names model file '" + manifest.get().model().file()
+                        + "', which is not there");
+            }
+            return new Resolved(named, tokenizerBeside(named, dir));
+        }
         Path preferred = dir.resolve(MODEL_FILE);
         if (Files.isRegularFile(preferred)) {
             return new Resolved(preferred, tokenizerBeside(preferred, dir));
@@ -129,6 +150,33 @@ public final class ModelArtifacts {
         }
         throw new IllegalArgumentException("several .onnx files under " + dir.toAbsolutePath() + ": " + listed(dir, onnx)
                 + "; name the one to serve " + MODEL_FILE + " or give its path as the source");
+    }
+
+    /**
+     * Refuses a compiled artifact that cannot run on this machine (see {@link #incompatibilityHere}); a model without a
+     * manifest passes unchanged.
+     */
+    private static Resolved checkedForThisMachine(Resolved resolved, Path source) {
+        ArtifactManifest.find(resolved.modelFile()).flatMap(ModelArtifacts::incompatibilityHere).ifPresent(why -> {
+            throw new IllegalArgumentException("model source " + source.toAbsolutePath() + ": " + why);
+        });
+        return resolved;
+    }
+
+    /**
+     * Why a compiled artifact cannot run here: this machine's architecture and CPU features, plus the execution
+     * providers of the ONNX Runtime build on the class path (a GPU alone is not enough without the CUDA provider).
+     */
+    static Optional<String> incompatibilityHere(ArtifactManifest manifest) {
+        List<String> providers = new ArrayList<>();
+        try {
+            for (OrtProvider provider : OrtEnvironment.getAvailableProviders()) {
+                providers.add(provider.name()); // CPU, CUDA, ...: the names manifests use
+            }
+        } catch (RuntimeException | LinkageError e) {
+            // Without ONNX Runtime's native library the providers are unknown; the session creation reports that.
+        }
+        return manifest.incompatibility(HostCapabilities.detect().withExecutionProviders(providers));
     }
 
     private static String listed(Path dir, List<Path> files) {

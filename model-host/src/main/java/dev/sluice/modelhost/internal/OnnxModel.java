@@ -10,6 +10,8 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.sluice.core.ErrorCode;
 import dev.sluice.core.SluiceException;
+import dev.sluice.core.artifact.ArtifactManifest;
+import dev.sluice.core.artifact.ArtifactRuntime;
 import dev.sluice.core.config.BatchingConfig;
 import dev.sluice.core.config.RunnerConfig;
 import dev.sluice.core.tensor.ModelSignature;
@@ -26,6 +28,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -82,9 +85,12 @@ public final class OnnxModel implements TensorModel, AutoCloseable {
 
     /**
      * Creates {@code runners.workers()} sessions on {@code onnxFile} and starts one runner thread per session.
+     * A compiled artifact's {@link ArtifactManifest} beside the file sets the execution provider and the graph
+     * optimisation level (an offline-optimised graph loads without ORT's optimisation pass).
      *
-     * @throws IllegalArgumentException when the file is missing, ORT cannot load it, or an input or output is of a
-     *                                  kind the runners cannot exchange (non-tensor input, unsigned 16-64 bit, ...)
+     * @throws IllegalArgumentException when the file is missing, ORT cannot load it, an input or output is of a
+     *                                  kind the runners cannot exchange (non-tensor input, unsigned 16-64 bit, ...), or
+     *                                  its manifest says it was compiled for a machine unlike this one
      */
     public static OnnxModel load(String name, Path onnxFile, RunnerConfig runners, BatchingConfig batching,
                                  MeterRegistry registry) {
@@ -102,11 +108,16 @@ public final class OnnxModel implements TensorModel, AutoCloseable {
             throw new IllegalArgumentException("model '" + name + "': ONNX file " + onnxFile + " does not exist");
         }
         long start = System.nanoTime();
+        // Callers may pass a compiled model's file directly, without ModelArtifacts: check it here too.
+        Optional<ArtifactManifest> manifest = ArtifactManifest.find(onnxFile);
+        manifest.flatMap(ModelArtifacts::incompatibilityHere).ifPresent(why -> {
+            throw new IllegalArgumentException("model '" + name + "': " + why);
+        });
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         List<OrtSession> sessions = new ArrayList<>();
         try {
             ModelSignature signature;
-            try (OrtSession.SessionOptions options = sessionOptions(runners)) {
+            try (OrtSession.SessionOptions options = sessionOptions(runners, manifest.map(ArtifactManifest::runtime))) {
                 for (int i = 0; i < runners.workers(); i++) {
                     sessions.add(env.createSession(onnxFile.toString(), options));
                 }
@@ -123,21 +134,43 @@ public final class OnnxModel implements TensorModel, AutoCloseable {
         }
     }
 
-    private static OrtSession.SessionOptions sessionOptions(RunnerConfig runners) throws OrtException {
+    private static OrtSession.SessionOptions sessionOptions(RunnerConfig runners, Optional<ArtifactRuntime> compiled)
+            throws OrtException {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         try {
             // Parallelism comes from independent runners, so each session gets its own small intra-op pool and no
-            // inter-op pool (see RunnerConfig for the measurement behind that default).
+            // inter-op pool (see RunnerConfig for the measurement behind that default). The runner configuration
+            // also wins over a compiled artifact's thread hint: it is the operator's choice for this machine.
             options.setIntraOpNumThreads(runners.intraOpThreads());
             options.setInterOpNumThreads(1);
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            options.setOptimizationLevel(compiled.map(r -> optimizationLevel(r.graphOptimizationLevel()))
+                    .orElse(OrtSession.SessionOptions.OptLevel.ALL_OPT));
             options.setMemoryPatternOptimization(true);
+            if (compiled.isPresent()) {
+                for (Map.Entry<String, String> entry : compiled.get().options().entrySet()) {
+                    options.addConfigEntry(entry.getKey(), entry.getValue());
+                }
+                if (compiled.get().executionProvider().equals(ArtifactRuntime.CUDA)) {
+                    // Only reached where load() found a GPU and the CUDA provider (the onnxruntime_gpu build).
+                    options.addCUDA(0);
+                }
+            }
             return options;
         } catch (OrtException e) {
             options.close();
             throw e;
         }
+    }
+
+    /** A manifest's level: {@code disabled} for graphs the compiler already optimised offline. */
+    private static OrtSession.SessionOptions.OptLevel optimizationLevel(String level) {
+        return switch (level) {
+            case ArtifactRuntime.LEVEL_DISABLED -> OrtSession.SessionOptions.OptLevel.NO_OPT;
+            case ArtifactRuntime.LEVEL_BASIC -> OrtSession.SessionOptions.OptLevel.BASIC_OPT;
+            case ArtifactRuntime.LEVEL_EXTENDED -> OrtSession.SessionOptions.OptLevel.EXTENDED_OPT;
+            default -> OrtSession.SessionOptions.OptLevel.ALL_OPT;
+        };
     }
 
     private static ModelSignature signatureOf(String name, OrtSession session) throws OrtException {

@@ -2,6 +2,7 @@ package dev.sluice.gateway.control.internal;
 
 import dev.sluice.core.ErrorCode;
 import dev.sluice.core.SluiceException;
+import dev.sluice.core.artifact.ArtifactManifest;
 import dev.sluice.core.config.BatchingConfig;
 import dev.sluice.core.config.ModelConfig;
 import dev.sluice.core.config.RunnerConfig;
@@ -116,6 +117,7 @@ public final class HostInstanceProvider implements InstanceProvider {
         if (base.equals(IMAGE_ONNX) && container.modelDataUrl() == null) {
             throw invalid(field + ".ModelDataUrl", "ModelDataUrl is required for " + IMAGE_ONNX);
         }
+        checkCompiledArtifact(field, container);
         String instances = container.environment().get(ENV_INSTANCES);
         if (instances != null && !instances.equals(INSTANCES_IN_PROCESS) && !instances.equals(INSTANCES_LOCAL_PROCESS)) {
             throw invalid(field + ".Environment." + ENV_INSTANCES, "must be " + INSTANCES_IN_PROCESS + " or "
@@ -236,6 +238,7 @@ public final class HostInstanceProvider implements InstanceProvider {
                     throw invalid(field + ".ModelDataUrl", "ModelDataUrl is required for " + IMAGE_ONNX);
                 }
                 modelConfig("check", container);
+                checkCompiledArtifact(field, container);
                 continue;
             }
             if (base.equals(IMAGE_SENTENCE_EMBEDDING)) {
@@ -289,6 +292,37 @@ public final class HostInstanceProvider implements InstanceProvider {
             } else {
                 scheduler.schedule(() -> pingUntil(base, deadline, ready), PING_INTERVAL);
             }
+        });
+    }
+
+    /**
+     * A compiled artifact (its {@code manifest.json}) for another platform, CPU features this machine lacks, or a GPU
+     * it does not have is refused at CreateModel, not at the first load: the operator learns it from the call that
+     * named it. Only local artifacts can be read here; an S3 one is checked when it loads.
+     */
+    private static void checkCompiledArtifact(String field, ContainerDefinition container) {
+        String url = container.modelDataUrl();
+        if (url == null || container.multiModel() || url.regionMatches(true, 0, "s3:", 0, 3)
+                || url.regionMatches(true, 0, "builtin:", 0, 8)) {
+            return;
+        }
+        Path path;
+        try {
+            path = Path.of(source(url));
+        } catch (RuntimeException e) {
+            return;
+        }
+        if (!java.nio.file.Files.exists(path)) {
+            return;
+        }
+        java.util.Optional<String> problem;
+        try {
+            problem = ArtifactManifest.peek(path).flatMap(ArtifactManifest::incompatibility);
+        } catch (RuntimeException e) {
+            throw invalid(field + ".ModelDataUrl", "the artifact's manifest.json cannot be read: " + e.getMessage());
+        }
+        problem.ifPresent(message -> {
+            throw invalid(field + ".ModelDataUrl", message);
         });
     }
 
