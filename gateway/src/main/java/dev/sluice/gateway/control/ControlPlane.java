@@ -30,6 +30,7 @@ import dev.sluice.gateway.control.internal.LiveEndpoint;
 import dev.sluice.gateway.control.internal.LiveVariant;
 import dev.sluice.gateway.control.internal.Resources;
 import dev.sluice.gateway.control.internal.TransformJobs;
+import dev.sluice.gateway.control.internal.CompilationJobs;
 import dev.sluice.variants.AlarmRule;
 import dev.sluice.variants.EndpointRouter;
 import dev.sluice.variants.HealthChecker;
@@ -147,6 +148,8 @@ public final class ControlPlane implements AutoCloseable {
     private final Map<String, AlarmRule> alarms = new HashMap<>();
     // ---- batch transform (CreateTransformJob & co.): in memory, on this thread like everything else ----
     private final TransformJobs transforms;
+    // ---- Neo compilation jobs (CreateCompilationJob & co.): in memory, compiled on their own thread ----
+    private final CompilationJobs compilations;
     /** Application Auto Scaling of variants (AnyScaleFrontendService on the admin port). */
     private final Autoscaler autoscaler;
     private final ApplicationAutoScalingService autoScaling;
@@ -187,6 +190,7 @@ public final class ControlPlane implements AutoCloseable {
         autoscaler.start();
         this.arns = new Resources(settings.region(), settings.accountId(), json);
         this.transforms = new TransformJobs(provider, executor, scheduler::now, arns, json, transformS3);
+        this.compilations = new CompilationJobs(executor, scheduler::now, arns, json, transformS3);
     }
 
     /**
@@ -397,6 +401,11 @@ public final class ControlPlane implements AutoCloseable {
             case "DescribeTransformJob" -> transforms.describe(request);
             case "StopTransformJob" -> transforms.stop(request);
             case "ListTransformJobs" -> listTransformJobs(request);
+            // ---- Neo compilation ----
+            case "CreateCompilationJob" -> compilations.create(request);
+            case "DescribeCompilationJob" -> compilations.describe(request);
+            case "StopCompilationJob" -> compilations.stop(request);
+            case "ListCompilationJobs" -> listCompilationJobs(request);
             default -> throw new SluiceException(ErrorCode.UNKNOWN_OPERATION, "Operation SageMaker." + operation
                     + " is not supported by Sluice. Supported: CreateModel, DescribeModel, DeleteModel, ListModels, "
                     + "CreateEndpointConfig, DescribeEndpointConfig, DeleteEndpointConfig, ListEndpointConfigs, "
@@ -960,6 +969,12 @@ public final class ControlPlane implements AutoCloseable {
                 TransformJobs.Job::status, "TransformJobSummaries", transforms::summary);
     }
 
+    private JsonNode listCompilationJobs(JsonNode request) {
+        ListRequest list = HostingShapes.parseList(request, SORT_ENDPOINTS, CompilationJobs.STATUSES);
+        return page(list, compilations.all(request), CompilationJobs.Job::name, CompilationJobs.Job::createdAt,
+                CompilationJobs.Job::status, "CompilationJobSummaries", compilations::summary);
+    }
+
     private LiveEndpoint endpoint(String name) {
         LiveEndpoint e = endpoints.get(name);
         if (e == null) {
@@ -1045,6 +1060,7 @@ public final class ControlPlane implements AutoCloseable {
         // Running transform jobs stop taking records; their instances close with the model host.
         onControlThread(() -> {
             transforms.stopAll();
+            compilations.close();
             return null;
         });
         health.close();
