@@ -443,21 +443,7 @@ public final class ContainerPipeline implements InferenceService, AutoCloseable 
                 all.add(p.processor());
             }
         }
-        RuntimeException failure = null;
-        for (int i = all.size() - 1; i >= 0; i--) {
-            try {
-                all.get(i).close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = new IllegalStateException("pipeline '" + name + "': closing a resource failed", e);
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        Pipeline.closeAll(all, "pipeline '" + name + "'");
     }
 
     @Override

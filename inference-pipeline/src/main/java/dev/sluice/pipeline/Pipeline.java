@@ -207,13 +207,21 @@ public final class Pipeline implements InferenceService, AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        closeAll(resources, "pipeline '" + name + "'");
+    }
+
+    /**
+     * Closes every resource, last first, even when some fail; the first failure is thrown with the others
+     * suppressed in it, so one bad resource cannot leak the rest.
+     */
+    static void closeAll(List<? extends AutoCloseable> resources, String owner) {
         RuntimeException failure = null;
         for (int i = resources.size() - 1; i >= 0; i--) {
             try {
                 resources.get(i).close();
             } catch (Exception e) {
                 if (failure == null) {
-                    failure = new IllegalStateException("pipeline '" + name + "': closing a resource failed", e);
+                    failure = new IllegalStateException(owner + ": closing a resource failed", e);
                 } else {
                     failure.addSuppressed(e);
                 }

@@ -1,7 +1,13 @@
 package dev.sluice.gateway.control.internal;
 
+import static dev.sluice.gateway.control.internal.JobRequests.integer;
+import static dev.sluice.gateway.control.internal.JobRequests.invalid;
+import static dev.sluice.gateway.control.internal.JobRequests.member;
+import static dev.sluice.gateway.control.internal.JobRequests.object;
+import static dev.sluice.gateway.control.internal.JobRequests.requireObject;
+import static dev.sluice.gateway.control.internal.JobRequests.string;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sluice.core.ErrorCode;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.hosting.HostingShapes;
 import dev.sluice.neo.CompileRequest;
@@ -248,59 +254,4 @@ public record CompilationJobRequest(String jobName, String input, Map<String, lo
                 + " constraint: Member must satisfy enum value set: " + allowed);
     }
 
-    private static String string(JsonNode parent, String field) {
-        JsonNode node = member(parent, field);
-        if (node == null) {
-            return null;
-        }
-        if (!node.isTextual()) {
-            throw invalid(field + " must be a string.");
-        }
-        return node.asText();
-    }
-
-    private static Integer integer(JsonNode parent, String field, int min, int max) {
-        JsonNode node = member(parent, field);
-        if (node == null) {
-            return null;
-        }
-        if (!node.canConvertToInt() || !node.isIntegralNumber()) {
-            throw invalid(field + " must be an integer.");
-        }
-        int value = node.asInt();
-        if (value < min || value > max) {
-            throw invalid("Value " + value + " at '" + field + "' failed to satisfy constraint: Member must be between "
-                    + min + " and " + max + ".");
-        }
-        return value;
-    }
-
-    private static JsonNode requireObject(JsonNode parent, String field) {
-        JsonNode node = object(parent, field);
-        if (node == null) {
-            throw invalid(field + " is required.");
-        }
-        return node;
-    }
-
-    private static JsonNode object(JsonNode parent, String field) {
-        JsonNode node = member(parent, field);
-        if (node != null && !node.isObject()) {
-            throw invalid(field + " must be an object.");
-        }
-        return node;
-    }
-
-    /** The member named by the last segment of a dotted field path; null when absent or JSON null. */
-    private static JsonNode member(JsonNode parent, String field) {
-        if (parent == null) {
-            return null;
-        }
-        JsonNode node = parent.get(field.substring(field.lastIndexOf('.') + 1));
-        return node == null || node.isNull() ? null : node;
-    }
-
-    private static SluiceException invalid(String message) {
-        return new SluiceException(ErrorCode.VALIDATION_EXCEPTION, message);
-    }
 }
