@@ -57,9 +57,11 @@ public final class HostInstanceProvider implements InstanceProvider {
     public static final String ENV_INSTANCES = "SLUICE_INSTANCES";
     public static final String INSTANCES_IN_PROCESS = "in-process";
     public static final String INSTANCES_LOCAL_PROCESS = "local-process";
+    public static final String INSTANCES_KUBERNETES = "kubernetes";
     private static final String MULTI_MODEL = "MultiModel";
     private static final Set<String> SLUICE_KEYS = Set.of(ENV_WORKERS, ENV_INTRA_OP_THREADS, ENV_QUEUE_CAPACITY,
-            ENV_BATCHING, ENV_MAX_BATCH_SIZE, ENV_MAX_BATCH_DELAY_MS, ENV_MEMORY_BUDGET, ENV_INSTANCES);
+            ENV_BATCHING, ENV_MAX_BATCH_SIZE, ENV_MAX_BATCH_DELAY_MS, ENV_MEMORY_BUDGET, ENV_INSTANCES,
+            KubernetesInstances.ENV_MASTER, KubernetesInstances.ENV_NAMESPACE);
     private static final Duration PING_INTERVAL = Duration.ofMillis(250);
     private static final Duration PING_TIMEOUT = Duration.ofSeconds(2);
     private static final ModelSignature UNKNOWN = new ModelSignature(List.of(), List.of());
@@ -67,6 +69,7 @@ public final class HostInstanceProvider implements InstanceProvider {
     private final ModelHost host;
     private final ProcessorRegistry processors;
     private final LocalProcessInstances localProcesses;
+    private final KubernetesInstances kubernetes;
     private final MeterRegistry registry;
     private final RemoteHostClient remote;
     private final Scheduler scheduler;
@@ -80,6 +83,7 @@ public final class HostInstanceProvider implements InstanceProvider {
     public HostInstanceProvider(ModelHost host, MeterRegistry registry, RemoteHostClient remote, Scheduler scheduler,
                                 Duration remoteStartupTimeout, ProcessorRegistry processors, Path workDir) {
         this.localProcesses = new LocalProcessInstances(workDir, scheduler, remote);
+        this.kubernetes = new KubernetesInstances(scheduler, remote);
         this.host = host;
         this.processors = processors;
         this.registry = registry;
@@ -119,12 +123,14 @@ public final class HostInstanceProvider implements InstanceProvider {
         }
         checkCompiledArtifact(field, container);
         String instances = container.environment().get(ENV_INSTANCES);
-        if (instances != null && !instances.equals(INSTANCES_IN_PROCESS) && !instances.equals(INSTANCES_LOCAL_PROCESS)) {
-            throw invalid(field + ".Environment." + ENV_INSTANCES, "must be " + INSTANCES_IN_PROCESS + " or "
-                    + INSTANCES_LOCAL_PROCESS + ", got '" + instances + "'");
+        if (instances != null && !List.of(INSTANCES_IN_PROCESS, INSTANCES_LOCAL_PROCESS, INSTANCES_KUBERNETES)
+                .contains(instances)) {
+            throw invalid(field + ".Environment." + ENV_INSTANCES, "must be " + INSTANCES_IN_PROCESS + ", "
+                    + INSTANCES_LOCAL_PROCESS + " or " + INSTANCES_KUBERNETES + ", got '" + instances + "'");
         }
-        if (INSTANCES_LOCAL_PROCESS.equals(instances) && (container.multiModel() || !base.equals(IMAGE_ONNX))) {
-            throw invalid(field + ".Environment." + ENV_INSTANCES, INSTANCES_LOCAL_PROCESS + " runs single-model "
+        if ((INSTANCES_LOCAL_PROCESS.equals(instances) || INSTANCES_KUBERNETES.equals(instances))
+                && (container.multiModel() || !base.equals(IMAGE_ONNX))) {
+            throw invalid(field + ".Environment." + ENV_INSTANCES, instances + " runs single-model "
                     + IMAGE_ONNX + " containers");
         }
         modelConfig("check", container);
@@ -162,6 +168,9 @@ public final class HostInstanceProvider implements InstanceProvider {
         }
         if (INSTANCES_LOCAL_PROCESS.equals(container.environment().get(ENV_INSTANCES))) {
             return localProcesses.start(id, endpoint, variant, model.modelName(), config.source());
+        }
+        if (INSTANCES_KUBERNETES.equals(container.environment().get(ENV_INSTANCES))) {
+            return kubernetes.start(id, endpoint, variant, container.environment());
         }
         if (MULTI_MODEL.equals(container.mode())) {
             try {
@@ -329,6 +338,7 @@ public final class HostInstanceProvider implements InstanceProvider {
     /** Stops the child processes of local-process instances. */
     public void close() {
         localProcesses.close();
+        kubernetes.close();
     }
 
     /** Model host names must be unique per load and follow the endpoint-name rule. */
