@@ -26,6 +26,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -94,6 +95,8 @@ public final class ContainerPipeline implements InferenceService, AutoCloseable 
         void record(String container, long nanos);
     }
 
+    /** Marks a thread that is running a heavy processor's hop, so the rest of that run does not hop again. */
+    private static final ThreadLocal<Boolean> ON_PROCESSING_THREAD = ThreadLocal.withInitial(() -> false);
     public static final int MIN_CONTAINERS = 1;
     public static final int MAX_CONTAINERS = 15;
     /** Header-free media type used for tensors sent to a remote container. */
@@ -106,6 +109,7 @@ public final class ContainerPipeline implements InferenceService, AutoCloseable 
     private final CodecRegistry codecs;
     private final LatencyRecorder latency;
     private final List<AutoCloseable> resources;
+    private final Executor processing;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
@@ -113,6 +117,17 @@ public final class ContainerPipeline implements InferenceService, AutoCloseable 
      */
     public ContainerPipeline(String name, Mode mode, List<Container> containers, CodecRegistry codecs,
                              LatencyRecorder latency, List<AutoCloseable> resources) {
+        this(name, mode, containers, codecs, latency, resources, null);
+    }
+
+    /**
+     * @param processing where {@link ContainerProcessor#heavy() heavy} processors run (null: on the caller's thread);
+     *                   a task it rejects answers 503 ServiceUnavailable, so a saturated pool sheds load instead of
+     *                   queueing without bound
+     */
+    public ContainerPipeline(String name, Mode mode, List<Container> containers, CodecRegistry codecs,
+                             LatencyRecorder latency, List<AutoCloseable> resources, Executor processing) {
+        this.processing = processing;
         this.name = Objects.requireNonNull(name, "name");
         this.mode = Objects.requireNonNull(mode, "mode");
         this.containers = List.copyOf(containers);
@@ -213,6 +228,24 @@ public final class ContainerPipeline implements InferenceService, AutoCloseable 
                 boolean first = i == from;
                 boolean last = i == to - 1;
                 long started = System.nanoTime();
+                if (processing != null && container instanceof ProcessorContainer heavy
+                        && heavy.processor().heavy() && !ON_PROCESSING_THREAD.get()) {
+                    int position = i;
+                    try {
+                        processing.execute(() -> {
+                            ON_PROCESSING_THREAD.set(true);
+                            try {
+                                advance(flow, position, from, to, result);
+                            } finally {
+                                ON_PROCESSING_THREAD.set(false);
+                            }
+                        });
+                    } catch (java.util.concurrent.RejectedExecutionException busy) {
+                        result.completeExceptionally(new SluiceException(ErrorCode.SERVICE_UNAVAILABLE, "model '"
+                                + name + "': every processing thread is busy; retry"));
+                    }
+                    return;
+                }
                 switch (container) {
                     case ProcessorContainer p -> {
                         runProcessor(flow, p, first);

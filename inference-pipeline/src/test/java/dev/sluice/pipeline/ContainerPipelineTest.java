@@ -435,4 +435,64 @@ class ContainerPipelineTest {
         assertThat(e.code()).isEqualTo(ErrorCode.UNSUPPORTED_MEDIA_TYPE);
         assertThat(e.getMessage()).isEqualTo("only images");
     }
+
+    @Test
+    void heavyProcessorsRunOnTheProcessingThreadsAndLightOnesInline() throws Exception {
+        AtomicReference<String> heavyThread = new AtomicReference<>();
+        AtomicReference<String> lightThread = new AtomicReference<>();
+        AddProcessor heavy = new AddProcessor("x", "features", 1) {
+            @Override
+            public boolean heavy() {
+                return true;
+            }
+
+            @Override
+            public Map<String, Tensor> process(Map<String, Tensor> tensors) {
+                heavyThread.set(Thread.currentThread().getName());
+                return super.process(tensors);
+            }
+        };
+        AddProcessor light = new AddProcessor("features", "y", 1) {
+            @Override
+            public Map<String, Tensor> process(Map<String, Tensor> tensors) {
+                lightThread.set(Thread.currentThread().getName());
+                return super.process(tensors);
+            }
+        };
+        ExecutorService processing = Executors.newSingleThreadExecutor(
+                task -> Thread.ofPlatform().name("test-processing").unstarted(task));
+        try {
+            ContainerPipeline pipeline = new ContainerPipeline("p", ContainerPipeline.Mode.SERIAL, List.of(
+                    new ProcessorContainer("heavy", heavy), new ProcessorContainer("light", light)), CODECS, null,
+                    null, processing);
+            assertThat(body(invoke(pipeline, "{\"inputs\": {\"x\": [[1]]}}")).at("/outputs/y").toString())
+                    .isEqualTo("[[3.0]]");
+            assertThat(heavyThread.get()).isEqualTo("test-processing");
+            // Having hopped once, the rest of the run stays there rather than hopping again.
+            assertThat(lightThread.get()).isEqualTo("test-processing");
+
+            ContainerPipeline lightOnly = new ContainerPipeline("q", ContainerPipeline.Mode.SERIAL, List.of(
+                    new ProcessorContainer("light", light)), CODECS, null, null, processing);
+            invoke(lightOnly, "{\"inputs\": {\"features\": [[1]]}}");
+            assertThat(lightThread.get()).isEqualTo(Thread.currentThread().getName());
+        } finally {
+            processing.shutdownNow();
+        }
+    }
+
+    @Test
+    void aSaturatedProcessingPoolShedsLoadWith503() {
+        AddProcessor heavy = new AddProcessor("x", "y", 1) {
+            @Override
+            public boolean heavy() {
+                return true;
+            }
+        };
+        ContainerPipeline pipeline = new ContainerPipeline("p", ContainerPipeline.Mode.SERIAL, List.of(
+                new ProcessorContainer("heavy", heavy)), CODECS, null, null, task -> {
+                    throw new java.util.concurrent.RejectedExecutionException("full");
+                });
+        assertThat(failure(pipeline, json("{\"inputs\": {\"x\": [[1]]}}")).code())
+                .isEqualTo(ErrorCode.SERVICE_UNAVAILABLE);
+    }
 }

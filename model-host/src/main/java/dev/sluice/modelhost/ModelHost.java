@@ -63,6 +63,7 @@ public final class ModelHost implements AutoCloseable {
      */
     private static final long LOADER_STACK_BYTES = 16L << 20;
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    private static final int PROCESSING_QUEUE = 4096;
 
     private final Path workDir;
     private final MeterRegistry registry;
@@ -70,6 +71,11 @@ public final class ModelHost implements AutoCloseable {
     private final ModelStores stores;
     private final boolean ownsStores;
     private final ThreadPoolExecutor loader;
+    /**
+     * Heavy pipeline processors (image decoding, large CSV parsing) run here rather than on a Netty event loop: one
+     * thread per core, and a bounded queue so an overload is refused (503) instead of piling up.
+     */
+    private final ThreadPoolExecutor processing;
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
     /** Built-in models extracted once, by source; guarded by itself. */
@@ -130,6 +136,13 @@ public final class ModelHost implements AutoCloseable {
                         .stackSize(LOADER_STACK_BYTES)
                         .unstarted(task));
         loader.allowCoreThreadTimeOut(true);
+        int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
+        AtomicInteger processingThreads = new AtomicInteger();
+        this.processing = new ThreadPoolExecutor(cores, cores, 30, TimeUnit.SECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(PROCESSING_QUEUE),
+                task -> Thread.ofPlatform().name("sluice-processing-" + processingThreads.getAndIncrement())
+                        .daemon(true).unstarted(task));
+        processing.allowCoreThreadTimeOut(true);
     }
 
     /**
@@ -283,7 +296,7 @@ public final class ModelHost implements AutoCloseable {
                 }
                 pipeline = new ContainerPipeline(spec.name(), spec.mode(), containers, codecs,
                         (container, nanos) -> byContainer.get(container).record(nanos, TimeUnit.NANOSECONDS),
-                        List.of());
+                        List.of(), processing);
             } catch (RuntimeException e) {
                 timers.forEach(this::returnContainerTimer);
                 releasePipeline(containers, modelNames, resources);
@@ -565,6 +578,7 @@ public final class ModelHost implements AutoCloseable {
         // Loads in flight see the host closed and clean up after themselves; waiting for them first means every
         // model that did become ready is in hand below.
         loader.shutdown();
+        processing.shutdown();
         try {
             if (!loader.awaitTermination(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                 LOG.warn("model loads still running after " + CLOSE_TIMEOUT);

@@ -12,7 +12,8 @@ import java.util.Map;
  *
  * <p>Thread safety: one instance serves every request of its pipeline concurrently, so it is stateless or
  * thread-safe. {@link #process} may run on a Netty event loop (when the processor is the first container) or on a
- * model runner thread (after a model container): it must never block on I/O.
+ * model runner thread (after a model container): it must never block on I/O, and a processor whose work per request
+ * can reach milliseconds says so with {@link #heavy()}.
  *
  * <p>Errors: input the client got wrong throws {@code SluiceException.validation(...)} with a message naming the
  * input (the row, the field, the expected shape); anything else is a bug and may throw any runtime exception. The
@@ -60,6 +61,15 @@ public interface ContainerProcessor extends AutoCloseable {
      */
     default EncodedPayload encode(Map<String, Tensor> outputs, String accept, Map<String, String> hints) {
         return null;
+    }
+
+    /**
+     * True when decoding or processing one request can take milliseconds (decoding images, parsing thousands of CSV
+     * rows): the pipeline then runs it on its processing threads, never on a Netty event loop or an HTTP client's I/O
+     * thread, where it would stall every other connection of that loop.
+     */
+    default boolean heavy() {
+        return false;
     }
 
     /** Releases native or file resources; called once when the pipeline is unloaded. */

@@ -54,6 +54,12 @@ final class ImageProcessor implements ContainerProcessor {
         return signature;
     }
 
+    /** Decoding and transforming a request costs milliseconds: off the event loops. */
+    @Override
+    public boolean heavy() {
+        return true;
+    }
+
     @Override
     public DecodedPayload decode(byte[] body, String contentType) {
         return requests.decode(body, contentType);

@@ -97,6 +97,12 @@ public final class TabularProcessor implements ContainerProcessor {
      * anything else is a 415 listing those. A JSON {@code {"instances": [...]}} or top-level array sets the
      * {@code instances} style hint, so the response is {@code {"predictions": [...]}}.
      */
+    /** Decoding and transforming a request costs milliseconds: off the event loops. */
+    @Override
+    public boolean heavy() {
+        return true;
+    }
+
     @Override
     public DecodedPayload decode(byte[] body, String contentType) {
         Objects.requireNonNull(body, "body");
