@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = SluiceCommand.Version.class,
         description = "Model serving and inference gateway that speaks SageMaker's hosting contracts.",
         subcommands = {ServeCommand.class, HostCommand.class, TransformCommand.class, CompileCommand.class,
- CommandLine.HelpCommand.class})
+                RecommendCommand.class, CommandLine.HelpCommand.class})
 public final class SluiceCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
