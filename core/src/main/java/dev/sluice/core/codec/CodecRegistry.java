@@ -51,6 +51,40 @@ public final class CodecRegistry {
     }
 
     /**
+     * The media ranges of an {@code Accept} header, base types only (lower case, parameters dropped), highest q-value
+     * first and ties in the header's order; ranges with q=0 (or an unreadable q) are left out, as they refuse a type.
+     */
+    public static List<String> acceptedMediaTypes(String accept) {
+        record Range(String base, double q) {
+        }
+        List<Range> ranges = new ArrayList<>();
+        if (accept != null) {
+            for (String part : accept.split(",")) {
+                String base = baseMediaType(part);
+                if (base == null) {
+                    continue;
+                }
+                double q = 1.0;
+                for (String param : part.split(";")) {
+                    String p = param.trim();
+                    if (p.startsWith("q=")) {
+                        try {
+                            q = Double.parseDouble(p.substring(2));
+                        } catch (NumberFormatException e) {
+                            q = 0;
+                        }
+                    }
+                }
+                if (q > 0) {
+                    ranges.add(new Range(base, q));
+                }
+            }
+        }
+        ranges.sort(Comparator.comparingDouble(r -> -r.q()));
+        return ranges.stream().map(Range::base).toList();
+    }
+
+    /**
      * The codec for a request body. A missing Content-Type is read as JSON (what most clients mean); an unknown
      * one is a 415 that lists what is supported.
      */
@@ -78,30 +112,7 @@ public final class CodecRegistry {
         if (accept == null || accept.isBlank()) {
             return fallback;
         }
-        List<String[]> ranges = new ArrayList<>();
-        for (String part : accept.split(",")) {
-            String base = baseMediaType(part);
-            if (base == null) {
-                continue;
-            }
-            double q = 1.0;
-            for (String param : part.split(";")) {
-                String p = param.trim();
-                if (p.startsWith("q=")) {
-                    try {
-                        q = Double.parseDouble(p.substring(2));
-                    } catch (NumberFormatException e) {
-                        q = 0;
-                    }
-                }
-            }
-            if (q > 0) {
-                ranges.add(new String[] {base, Double.toString(q)});
-            }
-        }
-        ranges.sort(Comparator.comparingDouble((String[] r) -> -Double.parseDouble(r[1])));
-        for (String[] range : ranges) {
-            String base = range[0];
+        for (String base : acceptedMediaTypes(accept)) {
             if (base.equals("*/*") || base.equals("application/*") && fallback.mediaTypes().get(0).startsWith("application/")) {
                 return fallback;
             }

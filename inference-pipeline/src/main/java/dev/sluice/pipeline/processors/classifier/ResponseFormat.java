@@ -3,8 +3,6 @@ package dev.sluice.pipeline.processors.classifier;
 import dev.sluice.core.ErrorCode;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.codec.CodecRegistry;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /** The response bodies the classifier writes itself, and the choice among them for an Accept header. */
@@ -34,32 +32,8 @@ enum ResponseFormat {
         if (accept == null || accept.isBlank()) {
             return new Choice(JSON, JSON.mediaTypes.get(0));
         }
-        record Range(String base, double q) {
-        }
-        List<Range> ranges = new ArrayList<>();
-        for (String part : accept.split(",")) {
-            String base = CodecRegistry.baseMediaType(part);
-            if (base == null) {
-                continue;
-            }
-            double q = 1.0;
-            for (String param : part.split(";")) {
-                String p = param.trim();
-                if (p.startsWith("q=")) {
-                    try {
-                        q = Double.parseDouble(p.substring(2));
-                    } catch (NumberFormatException e) {
-                        q = 0;
-                    }
-                }
-            }
-            if (q > 0) {
-                ranges.add(new Range(base, q));
-            }
-        }
-        ranges.sort(Comparator.comparingDouble(r -> -r.q()));
-        for (Range range : ranges) {
-            switch (range.base()) {
+        for (String base : CodecRegistry.acceptedMediaTypes(accept)) {
+            switch (base) {
                 case "*/*", "application/*" -> {
                     return new Choice(JSON, JSON.mediaTypes.get(0));
                 }
@@ -68,8 +42,8 @@ enum ResponseFormat {
                 }
                 default -> {
                     for (ResponseFormat format : values()) {
-                        if (format.mediaTypes.contains(range.base())) {
-                            return new Choice(format, range.base());
+                        if (format.mediaTypes.contains(base)) {
+                            return new Choice(format, base);
                         }
                     }
                 }
