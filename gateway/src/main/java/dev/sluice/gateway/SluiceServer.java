@@ -223,6 +223,11 @@ public final class SluiceServer implements AutoCloseable {
             background.closeStores();
             throw e;
         }
+        if (controlPlane != null) {
+            String self = loopbackFor(config.bindAddress());
+            controlPlane.servedAt(java.net.URI.create("http://" + self + ":" + admin.port()),
+                    java.net.URI.create("http://" + self + ":" + dataPlane.port()));
+        }
         CompletableFuture<Void> restored = controlPlane != null ? controlPlane.restore()
                 : CompletableFuture.completedFuture(null);
         List<CompletableFuture<?>> loads = new ArrayList<>();
@@ -305,6 +310,15 @@ public final class SluiceServer implements AutoCloseable {
     /** Completes when every configured model serves; fails with the first load failure. */
     public CompletableFuture<Void> modelsLoaded() {
         return modelsLoaded;
+    }
+
+    /** How this process reaches its own ports: a wildcard bind is reached on loopback. */
+    private static String loopbackFor(String bindAddress) {
+        return switch (bindAddress) {
+            case "0.0.0.0", "::", "[::]", "" -> "127.0.0.1";
+            default -> bindAddress.contains(":") && !bindAddress.startsWith("[") ? "[" + bindAddress + "]"
+                    : bindAddress;
+        };
     }
 
     public int port() {

@@ -31,6 +31,7 @@ import dev.sluice.gateway.control.internal.LiveVariant;
 import dev.sluice.gateway.control.internal.Resources;
 import dev.sluice.gateway.control.internal.TransformJobs;
 import dev.sluice.gateway.control.internal.CompilationJobs;
+import dev.sluice.gateway.control.internal.RecommendationJobs;
 import dev.sluice.variants.AlarmRule;
 import dev.sluice.variants.EndpointRouter;
 import dev.sluice.variants.HealthChecker;
@@ -150,6 +151,8 @@ public final class ControlPlane implements AutoCloseable {
     private final TransformJobs transforms;
     // ---- Neo compilation jobs (CreateCompilationJob & co.): in memory, compiled on their own thread ----
     private final CompilationJobs compilations;
+    // ---- Inference Recommender jobs: in memory, measured on their own thread against this gateway ----
+    private final RecommendationJobs recommendations;
     /** Application Auto Scaling of variants (AnyScaleFrontendService on the admin port). */
     private final Autoscaler autoscaler;
     private final ApplicationAutoScalingService autoScaling;
@@ -191,6 +194,8 @@ public final class ControlPlane implements AutoCloseable {
         this.arns = new Resources(settings.region(), settings.accountId(), json);
         this.transforms = new TransformJobs(provider, executor, scheduler::now, arns, json, transformS3);
         this.compilations = new CompilationJobs(executor, scheduler::now, arns, json, transformS3);
+        this.recommendations = new RecommendationJobs(executor, scheduler::now, arns, json, transformS3,
+                store.directory());
     }
 
     /**
@@ -217,6 +222,14 @@ public final class ControlPlane implements AutoCloseable {
                 // The control plane is closing; nothing left to scale.
             }
         }, every);
+    }
+
+    /**
+     * Where this gateway serves, as loopback URLs: inference recommendations jobs measure their candidates through the
+     * gateway's public ports, like any client. Called once the ports are bound.
+     */
+    public void servedAt(java.net.URI adminUrl, java.net.URI dataUrl) {
+        recommendations.servedAt(adminUrl, dataUrl);
     }
 
     /**
@@ -406,6 +419,13 @@ public final class ControlPlane implements AutoCloseable {
             case "DescribeCompilationJob" -> compilations.describe(request);
             case "StopCompilationJob" -> compilations.stop(request);
             case "ListCompilationJobs" -> listCompilationJobs(request);
+            case "CreateInferenceRecommendationsJob" -> recommendations.create(request, name -> {
+                Stored<ModelDefinition> model = models.get(name);
+                return model == null ? null : model.definition();
+            });
+            case "DescribeInferenceRecommendationsJob" -> recommendations.describe(request);
+            case "StopInferenceRecommendationsJob" -> recommendations.stop(request);
+            case "ListInferenceRecommendationsJobs" -> listRecommendationJobs(request);
             default -> throw new SluiceException(ErrorCode.UNKNOWN_OPERATION, "Operation SageMaker." + operation
                     + " is not supported by Sluice. Supported: CreateModel, DescribeModel, DeleteModel, ListModels, "
                     + "CreateEndpointConfig, DescribeEndpointConfig, DeleteEndpointConfig, ListEndpointConfigs, "
@@ -969,6 +989,13 @@ public final class ControlPlane implements AutoCloseable {
                 TransformJobs.Job::status, "TransformJobSummaries", transforms::summary);
     }
 
+    private JsonNode listRecommendationJobs(JsonNode request) {
+        ListRequest list = HostingShapes.parseList(request, SORT_ENDPOINTS, RecommendationJobs.STATUSES);
+        return page(list, recommendations.all(request), RecommendationJobs.Job::name,
+                RecommendationJobs.Job::createdAt, RecommendationJobs.Job::status, "InferenceRecommendationsJobs",
+                recommendations::summary);
+    }
+
     private JsonNode listCompilationJobs(JsonNode request) {
         ListRequest list = HostingShapes.parseList(request, SORT_ENDPOINTS, CompilationJobs.STATUSES);
         return page(list, compilations.all(request), CompilationJobs.Job::name, CompilationJobs.Job::createdAt,
@@ -1061,6 +1088,7 @@ public final class ControlPlane implements AutoCloseable {
         onControlThread(() -> {
             transforms.stopAll();
             compilations.close();
+            recommendations.close();
             return null;
         });
         health.close();

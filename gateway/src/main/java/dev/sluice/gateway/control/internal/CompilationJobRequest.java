@@ -1,5 +1,7 @@
 package dev.sluice.gateway.control.internal;
 
+import static dev.sluice.gateway.control.internal.JobRequests.choice;
+import static dev.sluice.gateway.control.internal.JobRequests.enumViolation;
 import static dev.sluice.gateway.control.internal.JobRequests.integer;
 import static dev.sluice.gateway.control.internal.JobRequests.invalid;
 import static dev.sluice.gateway.control.internal.JobRequests.member;
@@ -8,7 +10,6 @@ import static dev.sluice.gateway.control.internal.JobRequests.requireObject;
 import static dev.sluice.gateway.control.internal.JobRequests.string;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sluice.core.SluiceException;
 import dev.sluice.core.hosting.HostingShapes;
 import dev.sluice.neo.CompileRequest;
 import dev.sluice.neo.Targets;
@@ -18,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * A {@code CreateCompilationJob} request (SAGEMAKER-CONTRACT.md §8) checked field by field before anything runs: every
@@ -59,19 +59,11 @@ public record CompilationJobRequest(String jobName, String input, Map<String, lo
     static final int MAX_MAX_RUNTIME_SECONDS = 28 * 86_400;
     /** CompilerOptions SageMaker requires for NVIDIA targets (TensorRT, CUDA versions); meaningless to ONNX Runtime. */
     static final List<String> IGNORED_OPTIONS = List.of("gpu-code", "trt-ver", "cuda-ver");
-    private static final Pattern ROLE_ARN = Pattern.compile("arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+");
     private static final int MAX_URI_LENGTH = 1024;
 
     public static CompilationJobRequest parse(JsonNode request) {
         String jobName = HostingShapes.requireName(request, "CompilationJobName");
-        String role = string(request, "RoleArn");
-        if (role == null) {
-            throw invalid("RoleArn is required.");
-        }
-        if (role.length() < 20 || role.length() > 2048 || !ROLE_ARN.matcher(role).matches()) {
-            throw invalid("Value '" + role + "' at 'RoleArn' failed to satisfy constraint: Member must satisfy regular"
-                    + " expression pattern: ^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$");
-        }
+        JobRequests.roleArn(request);
         if (string(request, "ModelPackageVersionArn") != null) {
             throw invalid("ModelPackageVersionArn is not supported by Sluice: it has no model registry. Give the model"
                     + " in InputConfig.S3Uri.");
@@ -234,24 +226,4 @@ public record CompilationJobRequest(String jobName, String input, Map<String, lo
         }
         return value;
     }
-
-    private static String choice(JsonNode parent, String field, List<String> allowed, boolean required) {
-        String value = string(parent, field);
-        if (value == null) {
-            if (required) {
-                throw invalid(field + " is required.");
-            }
-            return null;
-        }
-        if (!allowed.contains(value)) {
-            throw enumViolation(value, field, allowed);
-        }
-        return value;
-    }
-
-    private static SluiceException enumViolation(String value, String field, List<String> allowed) {
-        return invalid("1 validation error detected: Value '" + value + "' at '" + field + "' failed to satisfy"
-                + " constraint: Member must satisfy enum value set: " + allowed);
-    }
-
 }

@@ -19,7 +19,6 @@ import dev.sluice.neo.Compiler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -404,8 +403,8 @@ public final class CompilationJobs implements AutoCloseable {
      * ({@code LastModifiedTimeAfter}/{@code Before}) are applied here.
      */
     public List<Job> all(JsonNode listRequest) {
-        Instant after = timestamp(listRequest, "LastModifiedTimeAfter");
-        Instant before = timestamp(listRequest, "LastModifiedTimeBefore");
+        Instant after = JobRequests.timestamp(listRequest, "LastModifiedTimeAfter");
+        Instant before = JobRequests.timestamp(listRequest, "LastModifiedTimeBefore");
         List<Job> rows = new ArrayList<>();
         for (Job job : jobs.values()) {
             if ((after == null || job.modifiedAt.isAfter(after)) && (before == null || job.modifiedAt.isBefore(before))) {
@@ -454,22 +453,6 @@ public final class CompilationJobs implements AutoCloseable {
 
     private String arn(String name) {
         return arns.arn("compilation-job", name);
-    }
-
-    private static Instant timestamp(JsonNode request, String field) {
-        JsonNode value = request == null ? null : request.get(field);
-        if (value == null || value.isNull()) {
-            return null;
-        }
-        if (!value.isNumber()) {
-            throw new SluiceException(ErrorCode.VALIDATION_EXCEPTION, field + " must be a timestamp (epoch seconds).");
-        }
-        BigDecimal millis = value.decimalValue().movePointRight(3);
-        try {
-            return Instant.ofEpochMilli(millis.longValueExact());
-        } catch (ArithmeticException e) {
-            return Instant.ofEpochMilli(millis.longValue());
-        }
     }
 
     /** Stops every job (the server is closing): queued ones never start, the running one ends at its next pass. */
