@@ -217,6 +217,16 @@ class AuthenticationSdkTest {
         assertThat(otherService.body()).contains("Credential should be scoped to correct service: 'sagemaker'.");
     }
 
+    @Test
+    void anEncodedPathAndAQueryAreSignedAsTheWireCarriesThem() throws Exception {
+        // Past authentication, the route decides: an unknown endpoint is SageMaker's 400, not a 403.
+        HttpResponse<String> response = sendSigned("http://127.0.0.1:" + server.port()
+                + "/endpoints/no%20such%2Bendpoint/invocations?b=2&a=x%2Fy", MLP_CSV, MLP_CSV, Clock.systemUTC(),
+                "sagemaker");
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        assertThat(response.headers().firstValue("x-amzn-ErrorType")).hasValue("ValidationError");
+    }
+
     /** The SDK's own SigV4 signer over {@code signedBody}; {@code sentBody} goes on the wire. */
     static HttpResponse<String> sendSigned(String uri, String signedBody, String sentBody, Clock clock, String service)
             throws Exception {
