@@ -112,7 +112,7 @@ public final class AdminServer implements AutoCloseable {
                 @Override
                 public String payloadSha256Hex() {
                     Buffer body = ctx.body().buffer();
-                    return dev.sluice.gateway.internal.SigV4.sha256Hex(body == null ? new byte[0] : body.getBytes());
+                    return dev.sluice.core.auth.SigV4.sha256Hex(body == null ? new byte[0] : body.getBytes());
                 }
             });
         } catch (SluiceException e) {

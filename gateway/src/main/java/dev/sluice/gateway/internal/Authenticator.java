@@ -1,6 +1,7 @@
 package dev.sluice.gateway.internal;
 
 import dev.sluice.core.ErrorCode;
+import dev.sluice.core.auth.SigV4;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.config.SecurityConfig;
 import java.nio.charset.StandardCharsets;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.core.ErrorCode;
+import dev.sluice.core.auth.SigV4;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.config.SecurityConfig;
 import java.net.URI;

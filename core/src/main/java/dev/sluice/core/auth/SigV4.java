@@ -1,7 +1,8 @@
-package dev.sluice.gateway.internal;
+package dev.sluice.core.auth;
 
 import dev.sluice.core.ErrorCode;
 import dev.sluice.core.SluiceException;
+import dev.sluice.core.config.SecurityConfig;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -9,8 +10,15 @@ import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Function;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -18,7 +26,7 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * AWS Signature Version 4 ({@code AWS4-HMAC-SHA256}), as the AWS SDKs sign a request to a JSON or REST-JSON service
  * such as SageMaker: the canonical request, the string to sign and the signing key. Pure functions, shared by the
- * server's check ({@link Authenticator}) and by clients that sign (tests, {@code sluice transform}).
+ * server's check (the gateway's {@code Authenticator}) and by clients that sign ({@code sluice transform}, tests).
  *
  * <p>Two rules worth knowing. The canonical URI of every service but S3 is the path as sent on the wire, with
  * dot segments removed, URI-encoded once more (so {@code a%20b} is signed as {@code a%2520b}); the SDKs call it
@@ -30,6 +38,8 @@ public final class SigV4 {
     public static final String DATE_HEADER = "x-amz-date";
     private static final String TERMINATOR = "aws4_request";
     private static final HexFormat HEX = HexFormat.of();
+    private static final Set<String> UNSIGNED_HEADERS = Set.of("connection", "user-agent", "expect",
+            "transfer-encoding");
 
     private SigV4() {
     }
@@ -186,8 +196,55 @@ public final class SigV4 {
         return HEX.formatHex(hmac(signingKey, stringToSign));
     }
 
+    /**
+     * The headers that sign a request as the AWS SDKs do: {@code X-Amz-Date}, {@code Authorization} and, for
+     * temporary credentials, {@code X-Amz-Security-Token}. Every given header is signed except the hop-by-hop ones
+     * an HTTP client may change ({@code connection}, {@code user-agent}, {@code expect}, {@code transfer-encoding}).
+     *
+     * @param sessionToken null for long-term keys
+     * @param hostHeader   the {@code Host} header the client sends
+     * @param pathAndQuery the request target the client sends (percent-encoded)
+     * @param headers      the other headers sent, by lowercase name
+     */
+    public static Map<String, String> signingHeaders(String accessKeyId, String secret, String sessionToken,
+                                                     String region, String service, Instant now, String method,
+                                                     String hostHeader, String pathAndQuery,
+                                                     Map<String, String> headers, byte[] body) {
+        String amzDate = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT).withZone(ZoneOffset.UTC)
+                .format(now);
+        String date = amzDate.substring(0, 8);
+        Map<String, String> signed = new TreeMap<>();
+        headers.forEach((name, value) -> {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (!UNSIGNED_HEADERS.contains(lower)) {
+                signed.put(lower, value);
+            }
+        });
+        signed.put("host", hostHeader);
+        signed.put(DATE_HEADER, amzDate);
+        if (sessionToken != null) {
+            signed.put("x-amz-security-token", sessionToken);
+        }
+        int q = pathAndQuery.indexOf('?');
+        List<String> names = List.copyOf(signed.keySet());
+        String canonical = canonicalRequest(method, q < 0 ? pathAndQuery : pathAndQuery.substring(0, q),
+                q < 0 ? null : pathAndQuery.substring(q + 1), names, n -> signed.containsKey(n)
+                        ? List.of(signed.get(n)) : List.of(), sha256Hex(body));
+        String scope = date + "/" + region + "/" + service + "/" + TERMINATOR;
+        String signature = signature(signingKey(secret, date, region, service), stringToSign(amzDate, scope,
+                canonical));
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("X-Amz-Date", amzDate);
+        if (sessionToken != null) {
+            out.put("X-Amz-Security-Token", sessionToken);
+        }
+        out.put("Authorization", ALGORITHM + " Credential=" + accessKeyId + "/" + scope + ", SignedHeaders="
+                + String.join(";", names) + ", Signature=" + signature);
+        return out;
+    }
+
     public static String sha256Hex(byte[] bytes) {
-        return HEX.formatHex(dev.sluice.core.config.SecurityConfig.sha256(bytes));
+        return HEX.formatHex(SecurityConfig.sha256(bytes));
     }
 
     private static byte[] hmac(byte[] key, String data) {
@@ -201,7 +258,7 @@ public final class SigV4 {
     }
 
     /** RFC 3986 unreserved characters stay; every other byte of the UTF-8 form becomes %XX (upper case). */
-    static String encode(String s, boolean keepSlash) {
+    public static String encode(String s, boolean keepSlash) {
         byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
         StringBuilder out = new StringBuilder(bytes.length + 16);
         for (byte b : bytes) {
@@ -218,7 +275,7 @@ public final class SigV4 {
     }
 
     /** Percent-decoding only ({@code +} stays a plus: the SDKs encode a space as {@code %20}). */
-    static String decode(String s) {
+    public static String decode(String s) {
         if (s.indexOf('%') < 0) {
             return s;
         }
