@@ -130,6 +130,40 @@ class SigV4Test {
     }
 
     @Test
+    void theClientSideSignerOfSluiceIsAcceptedLikeTheSdks() {
+        Map<String, String> headers = Map.of("content-type", "text/csv", "content-length", "5");
+        byte[] body = "1,2,3".getBytes(StandardCharsets.UTF_8);
+        Map<String, String> added = SigV4.signingHeaders(ID, SECRET, null, "us-east-1", "sagemaker", NOW, "POST",
+                "127.0.0.1:8080", "/endpoints/a%20b/invocations?x=1", headers, body);
+        Map<String, String> all = new java.util.HashMap<>(headers);
+        all.put("host", "127.0.0.1:8080");
+        added.forEach((k, v) -> all.put(k.toLowerCase(Locale.ROOT), v));
+        Authenticator.Request request = new Authenticator.Request() {
+            public String method() {
+                return "POST";
+            }
+
+            public String rawPath() {
+                return "/endpoints/a%20b/invocations";
+            }
+
+            public String rawQuery() {
+                return "x=1";
+            }
+
+            public List<String> headers(String name) {
+                return all.containsKey(name) ? List.of(all.get(name)) : List.of();
+            }
+
+            public String payloadSha256Hex() {
+                return SigV4.sha256Hex(body);
+            }
+        };
+        assertThat(AUTHENTICATOR.authenticate(request)).isEqualTo(ID);
+        assertThat(added.get("Authorization")).contains("SignedHeaders=content-length;content-type;host;x-amz-date,");
+    }
+
+    @Test
     void theCanonicalUriIsTheWirePathEncodedOnceMore() {
         assertThat(SigV4.canonicalUri("/endpoints/a%20b/invocations")).isEqualTo("/endpoints/a%2520b/invocations");
         assertThat(SigV4.canonicalUri("/a/./b/../c")).isEqualTo("/a/c");
