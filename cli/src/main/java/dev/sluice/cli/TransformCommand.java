@@ -12,6 +12,7 @@ import dev.sluice.batch.TransformJob;
 import dev.sluice.batch.TransformListener;
 import dev.sluice.batch.TransformSummary;
 import dev.sluice.core.InferenceService;
+import dev.sluice.core.auth.SigV4;
 import dev.sluice.core.codec.CodecRegistry;
 import dev.sluice.core.config.ModelConfig;
 import dev.sluice.core.config.RunnerConfig;
@@ -20,11 +21,6 @@ import dev.sluice.modelhost.HostedModel;
 import dev.sluice.modelhost.ModelHost;
 import dev.sluice.modelhost.RemoteHostClient;
 import dev.sluice.modelhost.RequestCredentials;
-import dev.sluice.core.auth.SigV4;
-import java.time.Instant;
-import software.amazon.awssdk.auth.credentials.AwsCredentials;
-import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -32,6 +28,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.Locale;
 import java.util.Map;
@@ -51,6 +48,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 
 /**
  * {@code sluice transform}: a SageMaker batch transform job (SAGEMAKER-CONTRACT.md §7) run from the command line,
