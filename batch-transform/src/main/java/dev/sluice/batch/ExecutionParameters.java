@@ -7,7 +7,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * What a container offers through the optional {@code GET /execution-parameters} (SageMaker container contract, §1).
@@ -18,12 +20,23 @@ public record ExecutionParameters(Integer maxConcurrentTransforms, BatchStrategy
 
     /** Reads a container's GET /execution-parameters; empty on 404, a timeout, or anything unparseable. */
     public static Optional<ExecutionParameters> fetch(URI containerBaseUrl, Duration timeout) {
+        return fetch(containerBaseUrl, timeout, uri -> Map.of());
+    }
+
+    /**
+     * {@link #fetch(URI, Duration)} from a container that wants credentials.
+     *
+     * @param credentials the headers to send (e.g. {@code Authorization}) for the GET of the given URI
+     */
+    public static Optional<ExecutionParameters> fetch(URI containerBaseUrl, Duration timeout,
+                                                      Function<URI, Map<String, String>> credentials) {
         String base = containerBaseUrl.toString();
         URI uri = URI.create((base.endsWith("/") ? base : base + "/") + "execution-parameters");
         // A one-off GET: a fresh client whose selector thread ends with it (HttpClient is AutoCloseable on 21).
         try (HttpClient client = HttpClient.newBuilder().connectTimeout(timeout).build()) {
-            HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout).GET();
+            credentials.apply(uri).forEach(request::header);
+            HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
                 return Optional.empty();
             }

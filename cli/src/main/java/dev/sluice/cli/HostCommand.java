@@ -50,6 +50,9 @@ final class HostCommand implements Callable<Integer> {
     @Mixin
     RunnerOptions runnerOptions = new RunnerOptions();
 
+    @Mixin
+    SecurityOptions security = new SecurityOptions();
+
     @Override
     public Integer call() throws Exception {
         ServerConfig serverConfig;
@@ -88,6 +91,7 @@ final class HostCommand implements Callable<Integer> {
                 (long) (mb * 1024 * 1024),
                 server.drainSeconds != null ? Duration.ofSeconds(server.drainSeconds)
                         : ServerConfig.DEFAULT_DRAIN_TIMEOUT,
-                modelConfigs, multiModels, multiModelOptions.s3(null), ServerConfig.Role.HOST);
+                modelConfigs, multiModels, multiModelOptions.s3(null), ServerConfig.Role.HOST, List.of(), null,
+                server.adminBind, security.toConfig());
     }
 }

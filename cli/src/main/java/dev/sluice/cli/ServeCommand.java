@@ -51,6 +51,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     MultiModelOptions multiModelOptions = new MultiModelOptions();
 
+    @Mixin
+    SecurityOptions security = new SecurityOptions();
+
     @Option(names = "--pipeline", paramLabel = "NAME=FILE",
             description = "Serve an inference pipeline: FILE is a CreateModel request in YAML or JSON (Containers and "
                     + "InferenceExecutionConfig.Mode Serial or Direct); relative ModelDataUrls resolve against FILE's "
@@ -172,7 +175,9 @@ final class ServeCommand implements Callable<Integer> {
                 multiModelOptions.s3(file == null ? null : file.s3()),
                 ServerConfig.Role.GATEWAY,
                 pipelineDefinitions,
-                pluginsDir);
+                pluginsDir,
+                server.adminBind,
+                security.toConfig());
     }
 
     private static <T> T firstNonNull(T a, T b, T c) {

@@ -11,8 +11,13 @@ final class ServerOptions {
     @Option(names = "--admin-port", description = "Admin port: /metrics, /ping (default 8081).")
     Integer adminPort;
 
-    @Option(names = "--bind", description = "Address to bind (default 0.0.0.0).")
+    @Option(names = "--bind", description = "Address the data plane binds to (default 127.0.0.1; anything else "
+            + "needs credentials or --auth none).")
     String bind;
+
+    @Option(names = "--admin-bind", description = "Address the admin port (control plane, /metrics) binds to "
+            + "(default 127.0.0.1, whatever --bind is).")
+    String adminBind;
 
     @Option(names = "--max-payload-mb", description = "Largest request body in MB (default 6).")
     Double maxPayloadMb;

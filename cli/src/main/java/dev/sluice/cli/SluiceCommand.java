@@ -18,6 +18,8 @@ public final class SluiceCommand implements Runnable {
     }
 
     public static void main(String[] args) {
+        // First, before any class that could load DJL: see ProcessDefaults.
+        ProcessDefaults.apply();
         int code = commandLine().execute(args);
         if (code != 0 || !ServerLauncher.isServing()) {
             System.exit(code);

@@ -12,6 +12,7 @@ import dev.sluice.batch.TransformJob;
 import dev.sluice.batch.TransformListener;
 import dev.sluice.batch.TransformSummary;
 import dev.sluice.core.InferenceService;
+import dev.sluice.core.auth.SigV4;
 import dev.sluice.core.codec.CodecRegistry;
 import dev.sluice.core.config.ModelConfig;
 import dev.sluice.core.config.RunnerConfig;
@@ -19,6 +20,7 @@ import dev.sluice.core.config.S3Config;
 import dev.sluice.modelhost.HostedModel;
 import dev.sluice.modelhost.ModelHost;
 import dev.sluice.modelhost.RemoteHostClient;
+import dev.sluice.modelhost.RequestCredentials;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -26,6 +28,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.Locale;
 import java.util.Map;
@@ -45,6 +48,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 
 /**
  * {@code sluice transform}: a SageMaker batch transform job (SAGEMAKER-CONTRACT.md §7) run from the command line,
@@ -163,6 +169,20 @@ final class TransformCommand implements Callable<Integer> {
     @Mixin
     RunnerOptions runnerOptions = new RunnerOptions();
 
+    @Option(names = "--api-key-file", paramLabel = "FILE",
+            description = "With --endpoint: send 'Authorization: Bearer KEY' with the key on FILE's first line (for a "
+                    + "server started with --api-keys-file).")
+    Path apiKeyFile;
+
+    @Option(names = "--aws-sigv4", description = "With --endpoint: sign every request with AWS SigV4 (service "
+            + "sagemaker), with the AWS default credential chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
+            + "AWS_PROFILE, ~/.aws/credentials, ...), for a server started with --aws-credentials-file.")
+    boolean awsSigV4;
+
+    @Option(names = "--aws-region", paramLabel = "REGION",
+            description = "With --aws-sigv4: the signing region (default us-east-1).")
+    String awsRegion;
+
     /** What the command line fixes before any endpoint or model is asked; null fields: not given. */
     record Explicit(Integer maxConcurrent, BatchStrategy batchStrategy, Integer maxPayloadMb) {
     }
@@ -181,7 +201,18 @@ final class TransformCommand implements Callable<Integer> {
         }
         if (target.endpoint != null) {
             URI base = baseUrl();
-            ExecutionParameters fromServer = ExecutionParameters.fetch(target.endpoint, EXECUTION_PARAMETERS_TIMEOUT)
+            RequestCredentials credentials;
+            try {
+                credentials = credentials();
+            } catch (IllegalArgumentException e) {
+                err.println("sluice transform: " + e.getMessage());
+                err.flush();
+                return 2;
+            }
+            ExecutionParameters fromServer = ExecutionParameters.fetch(target.endpoint, EXECUTION_PARAMETERS_TIMEOUT,
+                    uri -> credentials == null ? Map.of() : credentials.headers("GET", uri.getPort() < 0
+                            ? uri.getHost() : uri.getHost() + ":" + uri.getPort(), uri.getRawPath()
+                            + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()), Map.of(), new byte[0]))
                     .orElse(null);
             TransformConfig config;
             try {
@@ -197,7 +228,7 @@ final class TransformCommand implements Callable<Integer> {
                     Math.max(1, config.maxConcurrentTransforms()),
                     RemoteHostClient.Settings.DEFAULT_MAX_PENDING_REQUESTS_PER_HOST);
             try (RemoteHostClient client = new RemoteHostClient(settings)) {
-                return run(config, client.container(base), out, err);
+                return run(config, client.container(base, credentials), out, err);
             }
         }
         Path work = workDir != null ? workDir : Files.createTempDirectory("sluice-transform-");
@@ -241,6 +272,15 @@ final class TransformCommand implements Callable<Integer> {
             }
         } else if (endpointName != null) {
             throw new IllegalArgumentException("--endpoint-name needs --endpoint");
+        } else if (apiKeyFile != null || awsSigV4) {
+            throw new IllegalArgumentException((apiKeyFile != null ? "--api-key-file" : "--aws-sigv4")
+                    + " needs --endpoint");
+        }
+        if (apiKeyFile != null && awsSigV4) {
+            throw new IllegalArgumentException("give --api-key-file or --aws-sigv4, not both");
+        }
+        if (awsRegion != null && !awsSigV4) {
+            throw new IllegalArgumentException("--aws-region needs --aws-sigv4");
         }
         if (endpointName != null && !endpointName.matches("[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")) {
             throw new IllegalArgumentException("--endpoint-name must be 1-63 letters, digits and dashes, got '"
@@ -275,6 +315,38 @@ final class TransformCommand implements Callable<Integer> {
         s3();
         return new Explicit(maxConcurrent, batchStrategy == null ? null : BatchStrategy.parse(batchStrategy),
                 maxPayloadMb);
+    }
+
+    /**
+     * What authenticates each request to an endpoint that wants it; null for none. The key file is read here, the
+     * AWS credentials at each request (the default chain caches and refreshes them).
+     */
+    RequestCredentials credentials() {
+        if (apiKeyFile != null) {
+            String key;
+            try {
+                key = Files.readAllLines(apiKeyFile).stream().map(String::strip).filter(l -> !l.isEmpty()
+                        && !l.startsWith("#")).findFirst().orElse(null);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--api-key-file " + apiKeyFile + ": cannot read it ("
+                        + e.getClass().getSimpleName() + ")", e);
+            }
+            if (key == null) {
+                throw new IllegalArgumentException("--api-key-file " + apiKeyFile + " holds no key");
+            }
+            return RequestCredentials.bearer(key);
+        }
+        if (!awsSigV4) {
+            return null;
+        }
+        String region = awsRegion != null ? awsRegion : "us-east-1";
+        DefaultCredentialsProvider chain = DefaultCredentialsProvider.builder().build();
+        return (method, host, pathAndQuery, headers, body) -> {
+            AwsCredentials aws = chain.resolveCredentials();
+            String token = aws instanceof AwsSessionCredentials session ? session.sessionToken() : null;
+            return SigV4.signingHeaders(aws.accessKeyId(), aws.secretAccessKey(), token, region, "sagemaker",
+                    Instant.now(), method, host, pathAndQuery, headers, body);
+        };
     }
 
     /** URL, or URL/endpoints/NAME so that requests go to URL/endpoints/NAME/invocations. */

@@ -39,7 +39,17 @@ public enum ErrorCode {
     OBJECT_NOT_FOUND("ObjectNotFoundException", 400),
     INVALID_NEXT_TOKEN("InvalidNextTokenException", 400),
     /** The scaled resource could not be read (the endpoint's fleet failed to answer). */
-    FAILED_RESOURCE_ACCESS("FailedResourceAccessException", 400);
+    FAILED_RESOURCE_ACCESS("FailedResourceAccessException", 400),
+
+    // Authentication (both ports, when the server authenticates): AWS's names, all 403 as SageMaker answers them.
+    /** No {@code Authorization} header on a request that needs one. */
+    MISSING_AUTHENTICATION_TOKEN("MissingAuthenticationTokenException", 403),
+    /** An API key or AWS access key id the server does not know. */
+    UNRECOGNIZED_CLIENT("UnrecognizedClientException", 403),
+    /** A SigV4 signature that does not match, or one signed too far from the server's clock. */
+    INVALID_SIGNATURE("InvalidSignatureException", 403),
+    /** An {@code Authorization} header that is not a well-formed bearer token or SigV4 signature. */
+    INCOMPLETE_SIGNATURE("IncompleteSignatureException", 403);
 
     private final String type;
     private final int httpStatus;

@@ -1,5 +1,6 @@
 package dev.sluice.gateway;
 
+import dev.sluice.gateway.internal.Authenticator;
 import dev.sluice.gateway.internal.ContainerModelsService;
 import dev.sluice.gateway.internal.DataPlaneInitializer;
 import dev.sluice.gateway.internal.ServerState;
@@ -15,6 +16,7 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -58,6 +60,16 @@ public final class DataPlaneServer implements AutoCloseable {
     public static DataPlaneServer start(String host, int port, int maxPayloadBytes, int ioThreads,
                                         EndpointRegistry endpoints, MultiModelHost containerModels)
             throws InterruptedException {
+        return start(host, port, maxPayloadBytes, ioThreads, endpoints, containerModels, null, null);
+    }
+
+    /**
+     * @param tls           serve HTTPS with this context; null: plain HTTP
+     * @param authenticator check credentials on every request but the health checks; null: none
+     */
+    public static DataPlaneServer start(String host, int port, int maxPayloadBytes, int ioThreads,
+                                        EndpointRegistry endpoints, MultiModelHost containerModels, SslContext tls,
+                                        Authenticator authenticator) throws InterruptedException {
         boolean epoll = Epoll.isAvailable() && !Boolean.getBoolean("sluice.nio");
         var factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("sluice-accept"), factory);
@@ -77,10 +89,12 @@ public final class DataPlaneServer implements AutoCloseable {
                     // Reads are requested explicitly, one request at a time (see InvocationHandler).
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childHandler(new DataPlaneInitializer(endpoints, state, maxPayloadBytes,
-                            containerModels == null ? null : new ContainerModelsService(containerModels)));
+                            containerModels == null ? null : new ContainerModelsService(containerModels), tls,
+                            authenticator));
             Channel channel = bootstrap.bind(new InetSocketAddress(host, port)).sync().channel();
             DataPlaneServer server = new DataPlaneServer(boss, workers, channel, state);
-            LOG.info("data plane listening on {} ({})", channel.localAddress(), epoll ? "epoll" : "nio");
+            LOG.info("data plane listening on {} ({}{}{})", channel.localAddress(), epoll ? "epoll" : "nio",
+                    tls != null ? ", TLS" : "", authenticator != null ? ", authenticated" : "");
             return server;
         } catch (InterruptedException | RuntimeException e) {
             boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);

@@ -5,7 +5,12 @@ import dev.sluice.core.codec.CodecRegistry;
 import dev.sluice.core.InferenceService;
 import dev.sluice.core.config.ModelConfig;
 import dev.sluice.core.config.MultiModelConfig;
+import dev.sluice.core.config.SecurityConfig;
 import dev.sluice.core.config.ServerConfig;
+import dev.sluice.gateway.internal.Authenticator;
+import dev.sluice.gateway.internal.TlsKeys;
+import io.netty.handler.ssl.SslContext;
+import java.time.Clock;
 import dev.sluice.core.tensor.ModelSignature;
 import dev.sluice.modelhost.HostedModel;
 import dev.sluice.modelhost.ModelHost;
@@ -157,6 +162,15 @@ public final class SluiceServer implements AutoCloseable {
     public static SluiceServer start(ServerConfig config, Path workDir, Path dataDir,
                                      ControlPlane.Settings controlSettings) throws InterruptedException {
         // Settings first: a bad prefix is refused before any thread or port exists.
+        // So is a bad key pair: TLS material is read (and checked) before anything starts.
+        SecurityConfig security = config.security();
+        TlsKeys tls = security.tls() == null ? null : TlsKeys.load(security.tls());
+        SslContext dataPlaneTls = tls == null ? null : tls.nettyServerContext();
+        Authenticator dataPlaneAuth = security.authenticates()
+                ? new Authenticator(security, Authenticator.DATA_PLANE_SERVICES, Clock.systemUTC()) : null;
+        Authenticator adminAuth = security.authenticates()
+                ? new Authenticator(security, Authenticator.ADMIN_SERVICES, Clock.systemUTC()) : null;
+        logSecurity(security, tls);
         Map<String, MultiModelHost.Settings> multiModelSettings = new LinkedHashMap<>();
         config.multiModels().forEach(m -> multiModelSettings.put(m.name(), settings(m)));
         ModelStores.Settings storeSettings = new ModelStores.Settings(config.s3().endpoint(), config.s3().pathStyle(),
@@ -201,15 +215,15 @@ public final class SluiceServer implements AutoCloseable {
         AdminServer admin = null;
         try {
             dataPlane = DataPlaneServer.start(config.bindAddress(), config.port(), (int) config.maxPayloadBytes(),
-                    ioThreads, endpoints, containerModels);
+                    ioThreads, endpoints, containerModels, dataPlaneTls, dataPlaneAuth);
             DataPlaneServer plane = dataPlane;
-            admin = AdminServer.start(config.bindAddress(), config.adminPort(), registry,
+            admin = AdminServer.start(config.adminBindAddress(), config.adminPort(), registry,
                     () -> endpoints.allReady() && !plane.state().isDraining(),
                     router -> {
                         if (controlPlane != null) {
                             ControlPlaneRoutes.install(router, controlPlane, new ObjectMapper());
                         }
-                    });
+                    }, tls, adminAuth);
         } catch (InterruptedException | RuntimeException e) {
             if (dataPlane != null) {
                 dataPlane.close();
@@ -260,6 +274,21 @@ public final class SluiceServer implements AutoCloseable {
         return new SluiceServer(config, registry, host, endpoints, dataPlane, admin, all, gcMetrics, background,
                 controlPlane, restored, Collections.unmodifiableMap(multiModels), processors, startedPipelines,
                 instances);
+    }
+
+    /** What protects the ports, for the operator: counts and ids, never a secret. */
+    private static void logSecurity(SecurityConfig security, TlsKeys tls) {
+        if (security.authenticates()) {
+            LOG.info("authentication on: {} API key(s), AWS access keys {}", security.apiKeySha256().size(),
+                    security.awsAccessKeys());
+        } else {
+            LOG.info("authentication off ({})", security.auth() == SecurityConfig.AuthMode.NONE
+                    ? "turned off explicitly" : "no credentials configured; loopback only");
+        }
+        if (tls != null) {
+            LOG.info("TLS on: certificate {} valid until {}", tls.certificate().getSubjectX500Principal(),
+                    tls.certificate().getNotAfter().toInstant());
+        }
     }
 
     /** @throws IllegalArgumentException naming the endpoint, for a prefix the multi-model host cannot read from */

@@ -136,8 +136,17 @@ public final class RemoteHostClient implements AutoCloseable {
      * @throws IllegalArgumentException for anything but an http URL with a host (https is not supported yet)
      */
     public InferenceService container(URI baseUrl) {
+        return container(baseUrl, null);
+    }
+
+    /**
+     * {@link #container(URI)} for a container that wants credentials on each request (an authenticated Sluice).
+     *
+     * @param credentials added to every invocation; null for none
+     */
+    public InferenceService container(URI baseUrl, RequestCredentials credentials) {
         return new RemoteContainerService(RemoteEndpoint.parse(baseUrl), pools, settings.requestTimeout(),
-                settings.maxPendingRequestsPerHost(), closed::get);
+                settings.maxPendingRequestsPerHost(), closed::get, credentials);
     }
 
     /**

@@ -20,11 +20,18 @@ import java.util.Set;
  * @param role            a gateway (with the control plane) or a standalone model host
  * @param pipelines       multi-container models (inference pipelines), each served as the endpoint of its model name
  * @param pluginsDir      where processor plugins (jars) are loaded from; null loads no code beyond Sluice's own
+ * @param adminBindAddress where the admin port (control plane, metrics) listens; null: loopback, whatever
+ *                         {@code bindAddress} is, because the control plane creates endpoints from model files
+ * @param security        authentication and TLS for both ports; null: {@link SecurityConfig#DEFAULT}. A port bound
+ *                        beyond loopback without credentials is refused unless authentication is off explicitly
  */
 public record ServerConfig(String bindAddress, int port, int adminPort, long maxPayloadBytes, Duration drainTimeout,
                            List<ModelConfig> models, List<MultiModelConfig> multiModels, S3Config s3, Role role,
-                           List<ModelDefinition> pipelines, Path pluginsDir) {
-    public static final String DEFAULT_BIND_ADDRESS = "0.0.0.0";
+                           List<ModelDefinition> pipelines, Path pluginsDir, String adminBindAddress,
+                           SecurityConfig security) {
+    /** Loopback: serving beyond this machine is a choice (--bind 0.0.0.0), and one that needs credentials. */
+    public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
+    public static final String DEFAULT_ADMIN_BIND_ADDRESS = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
     public static final int DEFAULT_ADMIN_PORT = 8081;
     /** SageMaker's real-time payload limit, 6 MB (SAGEMAKER-CONTRACT.md §1). */
@@ -44,6 +51,10 @@ public record ServerConfig(String bindAddress, int port, int adminPort, long max
 
     public ServerConfig {
         bindAddress = bindAddress == null ? DEFAULT_BIND_ADDRESS : bindAddress;
+        adminBindAddress = adminBindAddress == null ? DEFAULT_ADMIN_BIND_ADDRESS : adminBindAddress;
+        security = security == null ? SecurityConfig.DEFAULT : security;
+        security.checkBind("bindAddress", bindAddress);
+        security.checkBind("adminBindAddress", adminBindAddress);
         checkPort("port", port);
         checkPort("adminPort", adminPort);
         if (port != 0 && port == adminPort) {
@@ -94,6 +105,14 @@ public record ServerConfig(String bindAddress, int port, int adminPort, long max
                         + multiModels.size());
             }
         }
+    }
+
+    /** On the default admin address, with the default security (see {@link SecurityConfig#DEFAULT}). */
+    public ServerConfig(String bindAddress, int port, int adminPort, long maxPayloadBytes, Duration drainTimeout,
+                        List<ModelConfig> models, List<MultiModelConfig> multiModels, S3Config s3, Role role,
+                        List<ModelDefinition> pipelines, Path pluginsDir) {
+        this(bindAddress, port, adminPort, maxPayloadBytes, drainTimeout, models, multiModels, s3, role, pipelines,
+                pluginsDir, null, null);
     }
 
     /** Without pipelines or plugins. */

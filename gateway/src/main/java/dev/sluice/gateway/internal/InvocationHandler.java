@@ -127,6 +127,10 @@ public final class InvocationHandler extends ChannelInboundHandlerAdapter {
                     + request.decoderResult().cause())), false, false);
             return;
         }
+        if (request instanceof AuthenticationHandler.RefusedRequest refused) {
+            reply(ctx, ErrorResponses.toResponse(refused.failure()), keepAlive, head);
+            return;
+        }
         Route route = Route.of(request.method(), request.uri());
         try {
             switch (route.kind()) {

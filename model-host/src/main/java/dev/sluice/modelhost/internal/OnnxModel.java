@@ -7,6 +7,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import dev.sluice.core.ErrorCode;
 import dev.sluice.core.SluiceException;
@@ -147,6 +148,9 @@ public final class OnnxModel implements TensorModel, AutoCloseable {
             options.setOptimizationLevel(compiled.map(r -> optimizationLevel(r.graphOptimizationLevel()))
                     .orElse(OrtSession.SessionOptions.OptLevel.ALL_OPT));
             options.setMemoryPatternOptimization(true);
+            // ONNX Runtime's own log repeats run-time errors with values from the request (e.g. "idx=86420975" for
+            // a bad index); the error reaches the client and the model's error counter, never the log.
+            options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
             if (compiled.isPresent()) {
                 for (Map.Entry<String, String> entry : compiled.get().options().entrySet()) {
                     options.addConfigEntry(entry.getKey(), entry.getValue());

@@ -4,6 +4,7 @@ import dev.sluice.core.InferenceRequest;
 import dev.sluice.core.InferenceResponse;
 import dev.sluice.core.InferenceService;
 import dev.sluice.core.SluiceException;
+import dev.sluice.modelhost.RequestCredentials;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
@@ -17,7 +18,10 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
@@ -37,9 +41,18 @@ public final class RemoteContainerService implements InferenceService {
     private final Duration requestTimeout;
     private final int maxPending;
     private final BooleanSupplier clientClosed;
+    /** Null: requests carry no credentials. */
+    private final RequestCredentials credentials;
 
     public RemoteContainerService(RemoteEndpoint endpoint, RemoteConnectionPools pools, Duration requestTimeout,
                                   int maxPending, BooleanSupplier clientClosed) {
+        this(endpoint, pools, requestTimeout, maxPending, clientClosed, null);
+    }
+
+    /** @param credentials added to every request (an API key, a signature); null for none */
+    public RemoteContainerService(RemoteEndpoint endpoint, RemoteConnectionPools pools, Duration requestTimeout,
+                                  int maxPending, BooleanSupplier clientClosed, RequestCredentials credentials) {
+        this.credentials = credentials;
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
         this.pools = Objects.requireNonNull(pools, "pools");
         this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
@@ -59,7 +72,7 @@ public final class RemoteContainerService implements InferenceService {
         }
         FullHttpRequest http;
         try {
-            http = invocationRequest(endpoint, request);
+            http = invocationRequest(endpoint, request, credentials);
         } catch (IllegalArgumentException badHeader) {
             return CompletableFuture.failedFuture(RemoteFailures.invalidRequest(badHeader));
         }
@@ -125,6 +138,11 @@ public final class RemoteContainerService implements InferenceService {
 
     /** The body is wrapped, not copied; the request holds the only reference and the encoder releases it. */
     static FullHttpRequest invocationRequest(RemoteEndpoint endpoint, InferenceRequest request) {
+        return invocationRequest(endpoint, request, null);
+    }
+
+    static FullHttpRequest invocationRequest(RemoteEndpoint endpoint, InferenceRequest request,
+                                             RequestCredentials credentials) {
         FullHttpRequest http = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
                 endpoint.target("/invocations"), Unpooled.wrappedBuffer(request.body()));
         try {
@@ -137,6 +155,14 @@ public final class RemoteContainerService implements InferenceService {
             setIfPresent(headers, TARGET_MODEL_HEADER, request.targetModel());
             setIfPresent(headers, INFERENCE_ID_HEADER, request.inferenceId());
             setIfPresent(headers, TARGET_CONTAINER_HOSTNAME_HEADER, request.targetContainerHostname());
+            if (credentials != null) {
+                // Last, so that a signature covers every header set above.
+                Map<String, String> sent = new TreeMap<>();
+                headers.forEach(h -> sent.merge(h.getKey().toLowerCase(Locale.ROOT), h.getValue(),
+                        (a, b) -> a + "," + b));
+                credentials.headers("POST", endpoint.hostHeader(), http.uri(), sent, request.body())
+                        .forEach(headers::set);
+            }
             return http;
         } catch (RuntimeException e) {
             http.release();
