@@ -166,10 +166,17 @@ public final class SluiceServer implements AutoCloseable {
         SecurityConfig security = config.security();
         TlsKeys tls = security.tls() == null ? null : TlsKeys.load(security.tls());
         SslContext dataPlaneTls = tls == null ? null : tls.nettyServerContext();
+        // A gateway's recommendation jobs call its own ports like any client; with authentication on they carry a
+        // key made for this process alone (random, held in memory, never logged), accepted beside the configured ones.
+        String selfKey = security.authenticates() && config.role() == ServerConfig.Role.GATEWAY ? randomKey() : null;
+        SecurityConfig accepted = selfKey == null ? security : new SecurityConfig(security.auth(),
+                java.util.stream.Stream.concat(security.apiKeySha256().stream(),
+                        java.util.stream.Stream.of(SecurityConfig.apiKeyDigest(selfKey))).toList(),
+                security.awsAccessKeys(), security.tls());
         Authenticator dataPlaneAuth = security.authenticates()
-                ? new Authenticator(security, Authenticator.DATA_PLANE_SERVICES, Clock.systemUTC()) : null;
+                ? new Authenticator(accepted, Authenticator.DATA_PLANE_SERVICES, Clock.systemUTC()) : null;
         Authenticator adminAuth = security.authenticates()
-                ? new Authenticator(security, Authenticator.ADMIN_SERVICES, Clock.systemUTC()) : null;
+                ? new Authenticator(accepted, Authenticator.ADMIN_SERVICES, Clock.systemUTC()) : null;
         logSecurity(security, tls);
         Map<String, MultiModelHost.Settings> multiModelSettings = new LinkedHashMap<>();
         config.multiModels().forEach(m -> multiModelSettings.put(m.name(), settings(m)));
@@ -238,9 +245,11 @@ public final class SluiceServer implements AutoCloseable {
             throw e;
         }
         if (controlPlane != null) {
-            String self = loopbackFor(config.bindAddress());
-            controlPlane.servedAt(java.net.URI.create("http://" + self + ":" + admin.port()),
-                    java.net.URI.create("http://" + self + ":" + dataPlane.port()));
+            String scheme = tls == null ? "http" : "https";
+            controlPlane.servedAt(java.net.URI.create(scheme + "://" + loopbackFor(config.adminBindAddress()) + ":"
+                            + admin.port()),
+                    java.net.URI.create(scheme + "://" + loopbackFor(config.bindAddress()) + ":" + dataPlane.port()),
+                    selfKey == null ? null : "Bearer " + selfKey);
         }
         CompletableFuture<Void> restored = controlPlane != null ? controlPlane.restore()
                 : CompletableFuture.completedFuture(null);
@@ -339,6 +348,12 @@ public final class SluiceServer implements AutoCloseable {
     /** Completes when every configured model serves; fails with the first load failure. */
     public CompletableFuture<Void> modelsLoaded() {
         return modelsLoaded;
+    }
+
+    private static String randomKey() {
+        byte[] bytes = new byte[32];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.HexFormat.of().formatHex(bytes);
     }
 
     /** How this process reaches its own ports: a wildcard bind is reached on loopback. */

@@ -9,6 +9,7 @@ import dev.sluice.recommender.internal.HostingRequests;
 import dev.sluice.recommender.internal.LoadGenerator;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -28,7 +29,7 @@ class LoadGeneratorTest {
         gateway = new FakeGateway();
         gateway.setupMillis = 0;
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        ControlPlaneClient controlPlane = new ControlPlaneClient(client, gateway.url(), Duration.ofSeconds(5));
+        ControlPlaneClient controlPlane = new ControlPlaneClient(client, gateway.gateway(), Duration.ofSeconds(5));
         controlPlane.createModel(HostingRequests.createModel("m", "sluice/onnx", "/m.onnx",
                 Map.of("SAGEMAKER_MODEL_SERVER_WORKERS", "64")));
         controlPlane.createEndpointConfig(HostingRequests.createEndpointConfig("m", "m", "ml.c5.large", 1));
@@ -45,7 +46,7 @@ class LoadGeneratorTest {
     @Test
     void requestsStartOnScheduleWhetherOrNotEarlierOnesAnswered() throws Exception {
         gateway.serviceMillis = 100;
-        LoadGenerator generator = new LoadGenerator(client, endpoint, "1,2".getBytes(), "text/csv", null, 64,
+        LoadGenerator generator = new LoadGenerator(client, HttpRequest.newBuilder(endpoint), "1,2".getBytes(), "text/csv", null, 64,
                 Duration.ofSeconds(5));
         long start = System.nanoTime();
         LoadGenerator.Measurement m = generator.run(50, Duration.ofSeconds(1), () -> false);
@@ -61,7 +62,7 @@ class LoadGeneratorTest {
     @Test
     void requestsBeyondTheInFlightBoundAreErrorsAndLatencyCountsFromTheScheduledStart() throws Exception {
         gateway.serviceMillis = 200;
-        LoadGenerator generator = new LoadGenerator(client, endpoint, "1,2".getBytes(), "text/csv", null, 2,
+        LoadGenerator generator = new LoadGenerator(client, HttpRequest.newBuilder(endpoint), "1,2".getBytes(), "text/csv", null, 2,
                 Duration.ofSeconds(5));
         LoadGenerator.Measurement m = generator.run(40, Duration.ofSeconds(1), () -> false);
         assertThat(m.requests()).isEqualTo(40);
@@ -72,13 +73,13 @@ class LoadGeneratorTest {
 
     @Test
     void aGrowingQueueShowsAsALateMedianFarAboveTheEarlyOne() throws Exception {
-        new ControlPlaneClient(client, gateway.url(), Duration.ofSeconds(5)).createModel(HostingRequests.createModel(
+        new ControlPlaneClient(client, gateway.gateway(), Duration.ofSeconds(5)).createModel(HostingRequests.createModel(
                 "one", "sluice/onnx", "/m.onnx", Map.of("SAGEMAKER_MODEL_SERVER_WORKERS", "1")));
-        ControlPlaneClient controlPlane = new ControlPlaneClient(client, gateway.url(), Duration.ofSeconds(5));
+        ControlPlaneClient controlPlane = new ControlPlaneClient(client, gateway.gateway(), Duration.ofSeconds(5));
         controlPlane.createEndpointConfig(HostingRequests.createEndpointConfig("one", "one", "ml.c5.large", 1));
         controlPlane.createEndpoint("one", "one");
         gateway.serviceMillis = 20;
-        LoadGenerator generator = new LoadGenerator(client, gateway.url().resolve("/endpoints/one/invocations"),
+        LoadGenerator generator = new LoadGenerator(client, HttpRequest.newBuilder(gateway.url().resolve("/endpoints/one/invocations")),
                 "1,2".getBytes(), "text/csv", null, 256, Duration.ofSeconds(10));
         // One runner of 20 ms serves 50/s; 100/s grows the queue by 50 requests (a second of work) every second, so
         // the last third waits about five times as long as the first.
@@ -90,7 +91,7 @@ class LoadGeneratorTest {
     @Test
     void theWarmUpReportsASingleClientsRateAndFailsOnARefusedPayload() throws Exception {
         gateway.serviceMillis = 5;
-        LoadGenerator generator = new LoadGenerator(client, endpoint, "1,2".getBytes(), "text/csv", null, 8,
+        LoadGenerator generator = new LoadGenerator(client, HttpRequest.newBuilder(endpoint), "1,2".getBytes(), "text/csv", null, 8,
                 Duration.ofSeconds(5));
         LoadGenerator.WarmUp warm = generator.warmUp(Duration.ofMillis(300), 1000, () -> false);
         assertThat(warm.requests()).isPositive();
@@ -104,7 +105,7 @@ class LoadGeneratorTest {
     @Test
     void aStepCanBeCancelled() throws Exception {
         gateway.serviceMillis = 1;
-        LoadGenerator generator = new LoadGenerator(client, endpoint, "1,2".getBytes(), "text/csv", null, 8,
+        LoadGenerator generator = new LoadGenerator(client, HttpRequest.newBuilder(endpoint), "1,2".getBytes(), "text/csv", null, 8,
                 Duration.ofSeconds(5));
         long start = System.nanoTime();
         long deadline = start + 300_000_000L;

@@ -227,9 +227,11 @@ public final class ControlPlane implements AutoCloseable {
     /**
      * Where this gateway serves, as loopback URLs: inference recommendations jobs measure their candidates through the
      * gateway's public ports, like any client. Called once the ports are bound.
+     *
+     * @param authorization the {@code Authorization} header those calls carry when the ports authenticate, or null
      */
-    public void servedAt(java.net.URI adminUrl, java.net.URI dataUrl) {
-        recommendations.servedAt(adminUrl, dataUrl);
+    public void servedAt(java.net.URI adminUrl, java.net.URI dataUrl, String authorization) {
+        recommendations.servedAt(adminUrl, dataUrl, authorization);
     }
 
     /**

@@ -3,7 +3,10 @@ package dev.sluice.gateway.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.gateway.SluiceServer;
+import dev.sluice.gateway.security.SecurityFixtures;
 import dev.sluice.modelhost.testing.OnnxFixtures;
+import java.net.URI;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +23,11 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sagemaker.SageMakerClient;
 import software.amazon.awssdk.services.sagemaker.model.CategoricalParameter;
 import software.amazon.awssdk.services.sagemaker.model.ContainerDefinition;
 import software.amazon.awssdk.services.sagemaker.model.CreateInferenceRecommendationsJobRequest;
@@ -229,6 +237,35 @@ class RecommendationJobSdkTest {
         harness.sageMaker.stopInferenceRecommendationsJob(b -> b.jobName("taken"));
         assertThat(awaitEnd("taken", Duration.ofSeconds(60)).status()).isIn(RecommendationJobStatus.STOPPED,
                 RecommendationJobStatus.COMPLETED);
+    }
+
+    @Test
+    void onAnAuthenticatedGatewayAJobCallsTheGatewaysOwnPortsWithItsOwnKey() throws Exception {
+        try (SluiceServer server = SecurityFixtures.server(dir, SecurityFixtures.authenticated());
+             SageMakerClient sageMaker = SageMakerClient.builder()
+                     .endpointOverride(URI.create("http://127.0.0.1:" + server.adminPort())).region(Region.US_EAST_1)
+                     .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
+                             SecurityFixtures.ACCESS_KEY_ID, SecurityFixtures.SECRET_ACCESS_KEY)))
+                     .httpClientBuilder(UrlConnectionHttpClient.builder()).build()) {
+            Path model = OnnxFixtures.mlp(dir.resolve("model"));
+            sageMaker.createModel(b -> b.modelName("m").primaryContainer(ContainerDefinition.builder()
+                    .image("sluice/onnx").modelDataUrl(model.toUri().toString()).build()));
+            Path payload = dir.resolve("row.csv");
+            Files.writeString(payload, SecurityFixtures.MLP_CSV + "\n");
+            sageMaker.createInferenceRecommendationsJob(advanced("secured", "m", i -> i.containerConfig(
+                    c -> c.payloadConfig(p -> p.samplePayloadUrl(payload.toString()).supportedContentTypes("text/csv"))))
+                    .build());
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            DescribeInferenceRecommendationsJobResponse d;
+            do {
+                Thread.sleep(100);
+                d = sageMaker.describeInferenceRecommendationsJob(b -> b.jobName("secured"));
+            } while (!ENDED.contains(d.status()) && System.nanoTime() < deadline);
+            // Every call the job made (CreateModel, invocations, /metrics) passed the gateway's authentication.
+            assertThat(d.status()).as(d.failureReason()).isEqualTo(RecommendationJobStatus.COMPLETED);
+            assertThat(d.inferenceRecommendations()).singleElement()
+                    .satisfies(r -> assertThat(r.metrics().maxInvocations()).isPositive());
+        }
     }
 
     private static void tarGz(Path file, String entryName, String content) throws Exception {

@@ -82,7 +82,7 @@ public final class CandidateRunner {
     private Outcome run(String name, Candidate candidate, Gateway gateway, ModelUnderTest model,
                         TrafficPattern pattern, StoppingConditions stop, BooleanSupplier outOfTime, String kind)
             throws InterruptedException {
-        ControlPlaneClient controlPlane = new ControlPlaneClient(http, gateway.adminUrl(), CONTROL_TIMEOUT);
+        ControlPlaneClient controlPlane = new ControlPlaneClient(http, gateway, CONTROL_TIMEOUT);
         Long setup = null;
         try {
             setup = deploy(controlPlane, name, candidate, gateway, model);
@@ -90,7 +90,7 @@ public final class CandidateRunner {
             if (model.payload() == null) {
                 model = model.withPayload(derivePayload(gateway, name), PayloadGenerator.CONTENT_TYPE);
             }
-            LoadGenerator generator = new LoadGenerator(http, invocations(gateway, name), model.payload(),
+            LoadGenerator generator = new LoadGenerator(http, gateway.request(invocations(gateway, name)), model.payload(),
                     model.contentType(), model.accept(), options.maxInFlight(), options.requestTimeout());
             LoadGenerator.WarmUp warm;
             try {
@@ -100,7 +100,7 @@ public final class CandidateRunner {
             }
             checkCancelled();
             listener.onEvent(new ProgressEvent.WarmedUp(candidate, warm.ratePerSecond(), warm.p50Millis()));
-            ResourceSampler sampler = new ResourceSampler(http, gateway.adminUrl(), gateway.processId());
+            ResourceSampler sampler = new ResourceSampler(http, gateway);
             LoadSearch.Result result = LoadSearch.run(pattern, stop, warm.ratePerSecond(),
                     (stepKind, rate, duration) -> step(generator, sampler, candidate, stop,
                             kind == null ? stepKind : kind, rate, duration),
@@ -201,7 +201,7 @@ public final class CandidateRunner {
     private byte[] derivePayload(Gateway gateway, String name) throws InterruptedException {
         URI uri = gateway.dataUrl().resolve("/v2/models/" + URLEncoder.encode(name, StandardCharsets.UTF_8));
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(CONTROL_TIMEOUT).GET().build(),
+            HttpResponse<String> response = http.send(gateway.request(uri).timeout(CONTROL_TIMEOUT).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
                 throw new SluiceException(ErrorCode.VALIDATION_ERROR, "no payload was given and the model's input "

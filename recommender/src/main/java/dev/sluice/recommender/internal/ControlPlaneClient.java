@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.core.ErrorCode;
 import dev.sluice.core.SluiceException;
 import java.io.IOException;
+import dev.sluice.recommender.Gateway;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,17 +23,19 @@ public final class ControlPlaneClient {
     private static final String CONTENT_TYPE = "application/x-amz-json-1.1";
 
     private final HttpClient client;
+    private final Gateway gateway;
     private final URI endpoint;
     private final Duration timeout;
 
-    public ControlPlaneClient(HttpClient client, URI adminUrl, Duration timeout) {
+    public ControlPlaneClient(HttpClient client, Gateway gateway, Duration timeout) {
         this.client = client;
-        this.endpoint = adminUrl.resolve("/");
+        this.gateway = gateway;
+        this.endpoint = gateway.adminUrl().resolve("/");
         this.timeout = timeout;
     }
 
     public JsonNode call(String operation, ObjectNode body) throws InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(endpoint).timeout(timeout)
+        HttpRequest request = gateway.request(endpoint).timeout(timeout)
                 .header("Content-Type", CONTENT_TYPE)
                 .header("X-Amz-Target", "SageMaker." + operation)
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();

@@ -42,18 +42,19 @@ public final class LoadGenerator {
 
     /**
      * @param client         a client whose executor is named and bounded by the caller
+     * @param target         the invocation URL, with the gateway's credentials ({@link dev.sluice.recommender.Gateway#request})
      * @param maxInFlight    the most outstanding requests
      * @param requestTimeout after this a request counts as failed
      */
-    public LoadGenerator(HttpClient client, URI uri, byte[] body, String contentType, String accept, int maxInFlight,
-                         Duration requestTimeout) {
+    public LoadGenerator(HttpClient client, HttpRequest.Builder target, byte[] body, String contentType, String accept,
+                         int maxInFlight, Duration requestTimeout) {
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight must be >= 1, got " + maxInFlight);
         }
         this.client = client;
         this.requestTimeout = requestTimeout;
         this.inFlight = new Semaphore(maxInFlight);
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(requestTimeout)
+        HttpRequest.Builder builder = target.timeout(requestTimeout)
                 .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (accept != null) {
             builder.header("Accept", accept);

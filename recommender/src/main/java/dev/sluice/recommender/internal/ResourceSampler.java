@@ -1,6 +1,7 @@
 package dev.sluice.recommender.internal;
 
 import java.io.IOException;
+import dev.sluice.recommender.Gateway;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,16 +24,18 @@ public final class ResourceSampler {
     private final HttpClient client;
     private final URI metrics;
     private final Long processId;
+    private final Gateway gateway;
 
     /**
      * @param processId the gateway's process on this machine (its RSS is read from {@code /proc}), or null for a
      *                  remote gateway, whose JVM memory (heap, non-heap, buffers) stands in: it misses native memory
      *                  such as ONNX Runtime's, so it is a lower bound
      */
-    public ResourceSampler(HttpClient client, URI adminUrl, Long processId) {
+    public ResourceSampler(HttpClient client, Gateway gateway) {
         this.client = client;
-        this.metrics = adminUrl.resolve("/metrics");
-        this.processId = processId;
+        this.gateway = gateway;
+        this.metrics = gateway.adminUrl().resolve("/metrics");
+        this.processId = gateway.processId();
     }
 
     /**
@@ -75,7 +78,7 @@ public final class ResourceSampler {
 
     private Map<String, Double> scrape() throws InterruptedException {
         try {
-            HttpResponse<String> response = client.send(HttpRequest.newBuilder(metrics).timeout(TIMEOUT).GET().build(),
+            HttpResponse<String> response = client.send(gateway.request(metrics).timeout(TIMEOUT).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
                 return Map.of();

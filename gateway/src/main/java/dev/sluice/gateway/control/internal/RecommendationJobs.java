@@ -166,9 +166,12 @@ public final class RecommendationJobs implements AutoCloseable {
                 task -> Thread.ofPlatform().name(THREAD_NAME).daemon(true).unstarted(task));
     }
 
-    /** Where this gateway serves: the admin port (control plane, metrics) and the data port, as loopback URLs. */
-    public void servedAt(URI adminUrl, URI dataUrl) {
-        this.self = Gateway.inProcess(adminUrl, dataUrl);
+    /**
+     * Where this gateway serves: the admin port (control plane, metrics) and the data port, as loopback URLs, and the
+     * {@code Authorization} header its own calls need (null when the ports do not authenticate).
+     */
+    public void servedAt(URI adminUrl, URI dataUrl, String authorization) {
+        this.self = Gateway.inProcess(adminUrl, dataUrl).withAuthorization(authorization);
     }
 
     /** @param models the control plane's models by name: the definition, or null when there is none */
@@ -188,6 +191,12 @@ public final class RecommendationJobs implements AutoCloseable {
         Gateway gateway = self;
         if (gateway == null) {
             throw new SluiceException(ErrorCode.SERVICE_UNAVAILABLE, "The gateway is still starting; try again.");
+        }
+        if (gateway.adminUrl().getScheme().equals("https")) {
+            // The recommender's client would have to trust this server's own certificate under a loopback name.
+            throw new SluiceException(ErrorCode.VALIDATION_EXCEPTION, "Inference recommendations jobs are not "
+                    + "supported on a gateway serving TLS yet: run them on a plain-HTTP gateway (sluice recommend "
+                    + "starts one of its own on loopback).");
         }
         long pending = jobs.values().stream().filter(j -> !j.ended()).count();
         if (pending > MAX_QUEUED) {
