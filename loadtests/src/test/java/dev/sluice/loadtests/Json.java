@@ -36,7 +36,8 @@ final class Json {
 
     /** The first string value of {@code field} anywhere in {@code json}, or null. */
     static String stringField(String json, String field) {
-        Matcher m = Pattern.compile("\"" + Pattern.quote(field) + "\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(json);
+        Matcher m = Pattern.compile("\"" + Pattern.quote(field) + "\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"")
+                .matcher(json);
         return m.find() ? m.group(1) : null;
     }
 

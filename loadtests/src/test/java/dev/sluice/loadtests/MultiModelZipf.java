@@ -2,11 +2,13 @@ package dev.sluice.loadtests;
 
 import static io.gatling.javaapi.core.CoreDsl.StringBody;
 import static io.gatling.javaapi.core.CoreDsl.constantUsersPerSec;
+import static io.gatling.javaapi.core.CoreDsl.exec;
+import static io.gatling.javaapi.core.CoreDsl.feed;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
 import static io.gatling.javaapi.http.HttpDsl.http;
 import static io.gatling.javaapi.http.HttpDsl.status;
 
-import io.gatling.javaapi.core.ScenarioBuilder;
+import io.gatling.javaapi.core.ChainBuilder;
 import io.gatling.javaapi.core.Simulation;
 import java.time.Duration;
 import java.util.Iterator;
@@ -24,10 +26,12 @@ import java.util.stream.Collectors;
  *
  * <p>Properties: sluice.url, sluice.adminUrl (for the cache metrics printed at the end), sluice.endpoint (mme),
  * sluice.models (N, 100), sluice.zipfExponent (1.1), sluice.modelPattern (model-%d.tar.gz), sluice.rate (20/s),
- * sluice.duration (30 s), sluice.p99Ms (1000), sluice.maxErrorPercent (1.0). The payload is the tiny model's.
+ * sluice.duration (30 s), sluice.warmupSeconds (5), sluice.p99Ms (1000), sluice.maxErrorPercent (1.0). The payload
+ * is the tiny model's.
  */
 public final class MultiModelZipf extends Simulation {
     static final String TARGET_MODEL_HEADER = "X-Amzn-SageMaker-Target-Model";
+    static final String REQUEST = "POST /endpoints/{name}/invocations (target model)";
 
     private final String endpoint = Settings.string("sluice.endpoint", "mme");
     private final int models = Settings.positiveInt("sluice.models", 100);
@@ -36,39 +40,49 @@ public final class MultiModelZipf extends Simulation {
     private final double rate = Settings.rate();
     private final Duration duration = Settings.duration();
     private final ZipfSampler zipf = new ZipfSampler(models, exponent);
-    /** Requests sent per rank, to print the mix the run really had. */
-    private final AtomicLongArray sent = new AtomicLongArray(models);
+    private final Duration warmUp = Common.warmUp();
+    /** Successful measured requests per rank, to print the mix the run really had. */
+    private final AtomicLongArray answered = new AtomicLongArray(models);
+    /** An endless feeder; every draw is independent, so it holds no state beyond the shared, immutable sampler. */
+    private final Iterator<Map<String, Object>> targets = new Iterator<>() {
+        @Override
+        public boolean hasNext() {
+            return true;
+        }
+
+        @Override
+        public Map<String, Object> next() {
+            int rank = zipf.rank(ThreadLocalRandom.current().nextDouble());
+            return Map.of("targetModel", String.format(pattern, rank), "rank", rank);
+        }
+    };
+
+    /** One invocation for the model the feeder drew; the measured phase's answers are tallied by rank. */
+    private ChainBuilder invoke(String requestName) {
+        ChainBuilder call = exec(http(requestName).post("/endpoints/" + endpoint + "/invocations")
+                .header(TARGET_MODEL_HEADER, "#{targetModel}")
+                .body(StringBody(Payload.TINY.body))
+                .check(status().is(200), Payload.TINY.shapeCheck()));
+        if (!requestName.equals(REQUEST)) {
+            return feed(targets).exec(call);
+        }
+        return feed(targets).exec(call).exitHereIfFailed().exec(session -> {
+            answered.incrementAndGet(session.getInt("rank") - 1);
+            return session;
+        });
+    }
 
     {
         String.format(pattern, 1); // a pattern without %d fails here, before any load
-        // An endless feeder: every draw is independent, so the iterator holds no state beyond the shared sampler.
-        Iterator<Map<String, Object>> targets = new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return true;
-            }
-
-            @Override
-            public Map<String, Object> next() {
-                int rank = zipf.rank(ThreadLocalRandom.current().nextDouble());
-                sent.incrementAndGet(rank - 1);
-                return Map.of("targetModel", String.format(pattern, rank));
-            }
-        };
-        ScenarioBuilder invocations = scenario("multi-model zipf")
-                .feed(targets)
-                .exec(http("POST /endpoints/{name}/invocations (target model)")
-                        .post("/endpoints/" + endpoint + "/invocations")
-                        .header(TARGET_MODEL_HEADER, "#{targetModel}")
-                        .body(StringBody(Payload.TINY.body))
-                        .check(status().is(200), Payload.TINY.shapeCheck()));
-
-        Common.banner("MultiModelZipf", String.format("%s, endpoint %s, %d models (%s), Zipf s=%.2f, %.1f/s for %d s",
-                Settings.url(), endpoint, models, pattern, exponent, rate, duration.toSeconds()));
-        setUp(invocations.injectOpen(constantUsersPerSec(rate).during(duration)))
+        Common.banner("MultiModelZipf", String.format("%s, endpoint %s, %d models (%s), Zipf s=%.2f, %.1f/s for %d s "
+                        + "after %d s warm-up", Settings.url(), endpoint, models, pattern, exponent, rate,
+                duration.toSeconds(), warmUp.toSeconds()));
+        setUp(Common.afterWarmUp(warmUp, rate, this::invoke,
+                        scenario("multi-model zipf").exec(invoke(REQUEST))
+                                .injectOpen(constantUsersPerSec(rate).during(duration))))
                 .protocols(Common.protocol(Settings.url()))
-                .assertions(Common.standardAssertions())
-                .maxDuration(duration.plus(Common.MAX_DURATION_SLACK));
+                .assertions(Common.standardAssertions(REQUEST))
+                .maxDuration(warmUp.plus(duration).plus(Common.MAX_DURATION_SLACK));
     }
 
     @Override
@@ -76,16 +90,16 @@ public final class MultiModelZipf extends Simulation {
         long total = 0;
         int distinct = 0;
         for (int i = 0; i < models; i++) {
-            total += sent.get(i);
-            distinct += sent.get(i) > 0 ? 1 : 0;
+            total += answered.get(i);
+            distinct += answered.get(i) > 0 ? 1 : 0;
         }
         StringBuilder head = new StringBuilder();
         for (int rank = 1; rank <= Math.min(5, models); rank++) {
             head.append(String.format(" #%d %.3f (expected %.3f)", rank,
-                    total == 0 ? 0.0 : sent.get(rank - 1) / (double) total, zipf.probability(rank)));
+                    total == 0 ? 0.0 : answered.get(rank - 1) / (double) total, zipf.probability(rank)));
         }
-        Common.banner("MultiModelZipf", total + " requests over " + distinct + " distinct models; share of the top ranks:"
-                + head);
+        Common.banner("MultiModelZipf", total + " measured answers over " + distinct
+                + " distinct models; share of the top ranks:" + head);
         try (ControlPlaneClient admin = new ControlPlaneClient(Settings.adminUrl())) {
             String mme = admin.metrics().lines()
                     .filter(l -> l.startsWith("sluice_mme_") && l.contains("host=\"" + endpoint + "\"")

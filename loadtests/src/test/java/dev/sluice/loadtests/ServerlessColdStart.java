@@ -4,7 +4,6 @@ import static io.gatling.javaapi.core.CoreDsl.StringBody;
 import static io.gatling.javaapi.core.CoreDsl.atOnceUsers;
 import static io.gatling.javaapi.core.CoreDsl.constantUsersPerSec;
 import static io.gatling.javaapi.core.CoreDsl.details;
-import static io.gatling.javaapi.core.CoreDsl.global;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
 import static io.gatling.javaapi.http.HttpDsl.http;
 import static io.gatling.javaapi.http.HttpDsl.status;
@@ -24,9 +23,10 @@ import java.util.stream.Collectors;
  * start it with {@code --serverless-idle-seconds 2} (loadtests/README.md).
  *
  * <p>Properties: sluice.url, sluice.adminUrl, sluice.payload (tiny|minilm), sluice.modelDataUrl (tiny model),
- * sluice.coldStartWaitSeconds (60, the server's default --serverless-cold-start-wait-seconds), sluice.idleWaitSeconds
- * (how long before() waits for scale-to-zero, 60), sluice.maxConcurrency (20), sluice.memorySizeMb (2048),
- * sluice.rate (20/s), sluice.duration (30 s), sluice.p99Ms (1000), sluice.maxErrorPercent (1.0).
+ * sluice.coldStartWaitSeconds (60, the server's default --serverless-cold-start-wait-seconds), sluice.coldStartMaxMs
+ * (bound on the cold request's response time; default the wait), sluice.idleWaitSeconds (how long before() waits
+ * for scale-to-zero, 60), sluice.maxConcurrency (20), sluice.memorySizeMb (2048), sluice.rate (20/s), sluice.duration
+ * (30 s), sluice.p99Ms (1000, for the steady requests), sluice.maxErrorPercent (1.0).
  */
 public final class ServerlessColdStart extends Simulation {
     static final String COLD_REQUEST = "cold start";
@@ -34,6 +34,8 @@ public final class ServerlessColdStart extends Simulation {
 
     private final Payload payload = Settings.payload(Payload.TINY);
     private final Duration coldStartWait = Duration.ofSeconds(Settings.positiveInt("sluice.coldStartWaitSeconds", 60));
+    private final int coldStartMaxMillis =
+            Settings.positiveInt("sluice.coldStartMaxMs", (int) coldStartWait.toMillis());
     private final Duration idleWait = Duration.ofSeconds(Settings.positiveInt("sluice.idleWaitSeconds", 60));
     private final int maxConcurrency = Settings.positiveInt("sluice.maxConcurrency", 20);
     private final int memorySizeMb = Settings.positiveInt("sluice.memorySizeMb", 2048);
@@ -51,13 +53,12 @@ public final class ServerlessColdStart extends Simulation {
                 .exec(http(STEADY_REQUEST).post(path).body(StringBody(payload.body))
                         .check(status().is(200), payload.shapeCheck()));
 
-        List<Assertion> assertions = new ArrayList<>(Common.standardAssertions());
+        List<Assertion> assertions = new ArrayList<>(Common.standardAssertions(STEADY_REQUEST));
         assertions.add(details(COLD_REQUEST).failedRequests().count().is(0L));
         assertions.add(details(COLD_REQUEST).successfulRequests().count().is(1L));
-        // Within the wait the server grants a cold start; past it the request would have been answered 429.
-        assertions.add(details(COLD_REQUEST).responseTime().max().lt((int) coldStartWait.toMillis()));
-        assertions.add(details(STEADY_REQUEST).responseTime().percentile(99.0).lt(Settings.p99Millis()));
-        assertions.add(global().successfulRequests().count().gt(1L));
+        // Within the wait the server grants a cold start (past it the answer would be a 429); a tighter bound is a
+        // target for how fast a cold start should be.
+        assertions.add(details(COLD_REQUEST).responseTime().max().lt(coldStartMaxMillis));
 
         Common.banner("ServerlessColdStart", String.format("%s, endpoint %s, payload %s, MaxConcurrency %d, "
                         + "then %.1f/s for %d s", Settings.url(), endpoint, payload, maxConcurrency, rate,
@@ -73,23 +74,31 @@ public final class ServerlessColdStart extends Simulation {
     @Override
     public void before() {
         try (ControlPlaneClient control = new ControlPlaneClient(adminUrl)) {
-            control.createModel(endpoint, payload.primaryContainerJson());
-            control.createEndpointConfig(endpoint, "[{\"VariantName\":\"AllTraffic\",\"ModelName\":"
-                    + Json.quote(endpoint) + ",\"ServerlessConfig\":{\"MemorySizeInMB\":" + memorySizeMb
-                    + ",\"MaxConcurrency\":" + maxConcurrency + "}}]");
-            control.createEndpoint(endpoint, endpoint);
-            control.awaitInService(endpoint, Duration.ofSeconds(120));
-            Common.banner("ServerlessColdStart", "endpoint " + endpoint + " is InService; waiting for scale-to-zero");
-            long start = System.nanoTime();
-            if (!control.awaitInstanceCount(endpoint, 0, idleWait)) {
+            try {
+                create(control);
+            } catch (RuntimeException e) {
                 control.deleteQuietly(endpoint, endpoint, List.of(endpoint));
-                throw new IllegalStateException("endpoint " + endpoint + " did not scale to zero within "
-                        + idleWait.toSeconds() + " s: start the server with a short idle time, e.g. "
-                        + "./sluice serve --serverless-idle-seconds 2 (or raise -Dsluice.idleWaitSeconds)");
+                throw e;
             }
-            Common.banner("ServerlessColdStart", String.format("scaled to zero after %.1f s; sending the cold request",
-                    (System.nanoTime() - start) / 1e9));
         }
+    }
+
+    private void create(ControlPlaneClient control) {
+        control.createModel(endpoint, payload.primaryContainerJson());
+        control.createEndpointConfig(endpoint, "[{\"VariantName\":\"AllTraffic\",\"ModelName\":"
+                + Json.quote(endpoint) + ",\"ServerlessConfig\":{\"MemorySizeInMB\":" + memorySizeMb
+                + ",\"MaxConcurrency\":" + maxConcurrency + "}}]");
+        control.createEndpoint(endpoint, endpoint);
+        control.awaitInService(endpoint, Duration.ofSeconds(120));
+        Common.banner("ServerlessColdStart", "endpoint " + endpoint + " is InService; waiting for scale-to-zero");
+        long start = System.nanoTime();
+        if (!control.awaitInstanceCount(endpoint, 0, idleWait)) {
+            throw new IllegalStateException("endpoint " + endpoint + " did not scale to zero within "
+                    + idleWait.toSeconds() + " s: start the server with a short idle time, e.g. "
+                    + "./sluice serve --serverless-idle-seconds 2 (or raise -Dsluice.idleWaitSeconds)");
+        }
+        Common.banner("ServerlessColdStart", String.format("scaled to zero after %.1f s; sending the cold request",
+                (System.nanoTime() - start) / 1e9));
     }
 
     @Override

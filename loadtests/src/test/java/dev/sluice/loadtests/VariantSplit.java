@@ -35,7 +35,8 @@ final class VariantSplit {
         List<String> problems = new ArrayList<>();
         long total = observed.values().stream().mapToLong(Long::longValue).sum();
         if (total < minRequests) {
-            problems.add("only " + total + " answers counted, fewer than the " + minRequests + " needed to judge a split");
+            problems.add("only " + total + " answers counted, fewer than the " + minRequests
+                    + " needed to judge a split");
             return problems;
         }
         double weightSum = expectedWeights.values().stream().mapToDouble(Double::doubleValue).sum();
@@ -43,13 +44,14 @@ final class VariantSplit {
             double expected = e.getValue() / weightSum;
             double actual = observed.getOrDefault(e.getKey(), 0L) / (double) total;
             if (Math.abs(actual - expected) > tolerance) {
-                problems.add(String.format("variant %s got %.4f of %d requests, expected %.4f ± %.4f", e.getKey(), actual,
-                        total, expected, tolerance));
+                problems.add(String.format("variant %s got %.4f of %d requests, expected %.4f ± %.4f", e.getKey(),
+                        actual, total, expected, tolerance));
             }
         }
         for (String variant : observed.keySet()) {
             if (!expectedWeights.containsKey(variant)) {
-                problems.add("variant " + variant + " answered " + observed.get(variant) + " requests but is not expected");
+                problems.add("variant " + variant + " answered " + observed.get(variant)
+                        + " requests but is not expected");
             }
         }
         return problems;

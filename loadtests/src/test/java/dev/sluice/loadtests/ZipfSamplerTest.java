@@ -44,7 +44,8 @@ class ZipfSamplerTest {
             counts[zipf.rank(random.nextDouble())]++;
         }
         for (int k : new int[] {1, 2, 5, 50}) {
-            assertThat(counts[k] / (double) draws).as("share of rank %d", k).isCloseTo(zipf.probability(k), offset(0.005));
+            assertThat(counts[k] / (double) draws).as("share of rank %d", k)
+                    .isCloseTo(zipf.probability(k), offset(0.005));
         }
     }
 
